@@ -1,0 +1,1 @@
+# bench: sources of this area (appended to the lists in Makefile.am)

@@ -1,0 +1,21 @@
+/* Subcommand entry points of the cltrain program and small shared CLI helpers.
+ * Only code under src/cli/ may call exit(); library calls return ct_status. */
+#ifndef CT_CLI_H
+#define CT_CLI_H
+
+#include <stdio.h>
+
+/* Exit codes: 0 ok, 1 runtime failure, 2 usage error. */
+enum { CT_EXIT_OK = 0, CT_EXIT_FAIL = 1, CT_EXIT_USAGE = 2 };
+
+/* Each subcommand gets argv with argv[0] = the subcommand name. */
+typedef int (*ct_cmd_fn)(int argc, char **argv);
+
+int cmd_devices(int argc, char **argv);
+
+/* Print "cltrain: <what>: <status>: <detail>" for a failed library call. */
+void cli_report(const char *what, int status);
+/* Global flags accepted by every subcommand, parsed out of argv before dispatch. */
+extern const char *cli_device_flag; /* --device SEL */
+extern int cli_verbose;             /* --verbose / -v */
+#endif

@@ -1,0 +1,1 @@
+# src/data: sources of this area (appended to the lists in Makefile.am)

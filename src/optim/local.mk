@@ -1,0 +1,1 @@
+# src/optim: sources of this area (appended to the lists in Makefile.am)

@@ -1,0 +1,1 @@
+# src/sched: sources of this area (appended to the lists in Makefile.am)

@@ -1,0 +1,11 @@
+# tests: one program per area, plus shell tests of the CLI. References live in tests/ref/.
+noinst_HEADERS += tests/util.h
+tests_libcttest_la_SOURCES += tests/util.c
+EXTRA_DIST += tests/gen/golden.py
+
+check_PROGRAMS += tests/test_status tests/test_runtime tests/test_gemm
+tests_test_status_LDADD = $(TEST_LDADD)
+tests_test_runtime_LDADD = $(TEST_LDADD)
+tests_test_gemm_LDADD = $(TEST_LDADD)
+TESTS += tests/test_status tests/test_runtime tests/test_gemm tests/test_cli.sh
+EXTRA_DIST += tests/test_cli.sh
