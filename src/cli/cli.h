@@ -12,6 +12,8 @@ enum { CT_EXIT_OK = 0, CT_EXIT_FAIL = 1, CT_EXIT_USAGE = 2 };
 typedef int (*ct_cmd_fn)(int argc, char **argv);
 
 int cmd_devices(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
+/* bench families (src/cli/bench_*.c), dispatched by cmd_bench */
 
 /* Print "cltrain: <what>: <status>: <detail>" for a failed library call. */
 void cli_report(const char *what, int status);

@@ -19,6 +19,7 @@ typedef struct {
 
 static const command commands[] = {
     {"devices", cmd_devices, "list OpenCL platforms and devices, marking the default"},
+    {"bench", cmd_bench, "benchmarks: ops, data, train (figures, ms, GFLOP/s, img/s)"},
 };
 static const int n_commands = (int)(sizeof commands / sizeof commands[0]);
 
