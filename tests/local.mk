@@ -9,3 +9,7 @@ tests_test_runtime_LDADD = $(TEST_LDADD)
 tests_test_gemm_LDADD = $(TEST_LDADD)
 TESTS += tests/test_status tests/test_runtime tests/test_gemm tests/test_cli.sh
 EXTRA_DIST += tests/test_cli.sh
+
+check_PROGRAMS += tests/test_stats
+tests_test_stats_LDADD = $(TEST_LDADD)
+TESTS += tests/test_stats
