@@ -1,1 +1,8 @@
 # src/train: sources of this area (appended to the lists in Makefile.am)
+# train engineer: checkpoints (safetensors), learner, lr_find, progress/run outputs
+pkginclude_HEADERS += include/cltrain/checkpoint.h
+libcltrain_la_SOURCES += src/train/safetensors.c
+check_PROGRAMS += tests/test_checkpoint
+tests_test_checkpoint_LDADD = $(TEST_LDADD)
+TESTS += tests/test_checkpoint
+EXTRA_DIST += tests/gen/safetensors_ref.py tests/data/st_ref.safetensors
