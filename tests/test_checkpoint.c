@@ -26,9 +26,9 @@ static void round_trip(void)
     uint8_t px[5] = {0, 1, 127, 128, 255};
     float sc = 3.5f;
     ct_st_tensor t[] = {
-        {"u8", CT_DTYPE_U8, 1, {5}, px},        {"conv.weight", CT_DTYPE_F32, 3, {2, 3, 5}, w},
-        {"ids", CT_DTYPE_I32, 1, {3}, ids},     {"bn.num_batches_tracked", CT_DTYPE_I64, 0, {0}, &nbt},
-        {"scalar", CT_DTYPE_F32, 0, {0}, &sc},  {"empty", CT_DTYPE_F32, 2, {0, 4}, w},
+        {"u8", CT_ST_U8, 1, {5}, px},        {"conv.weight", CT_ST_F32, 3, {2, 3, 5}, w},
+        {"ids", CT_ST_I32, 1, {3}, ids},     {"bn.num_batches_tracked", CT_ST_I64, 0, {0}, &nbt},
+        {"scalar", CT_ST_F32, 0, {0}, &sc},  {"empty", CT_ST_F32, 2, {0, 4}, w},
     };
     ct_st_meta meta[] = {{"config", "{\"arch\": \"xresnet18\"}"}, {"step", "42"}};
     char p[512];
@@ -45,9 +45,9 @@ static void round_trip(void)
         T_CHECK(g->dtype == t[i].dtype && g->ndim == t[i].ndim, "%s dtype/rank", t[i].name);
         for (int d = 0; d < t[i].ndim; d++)
             T_CHECK(g->shape[d] == t[i].shape[d], "%s dim %d", t[i].name, d);
-        size_t bytes = ct_st_numel(&t[i]) * ct_dtype_size(t[i].dtype);
+        size_t bytes = ct_st_numel(&t[i]) * ct_st_dtype_size(t[i].dtype);
         T_CHECK(!memcmp(g->data, t[i].data, bytes), "%s data differs", t[i].name);
-        T_CHECK(((uintptr_t)g->data % ct_dtype_size(g->dtype)) == 0, "%s misaligned", t[i].name);
+        T_CHECK(((uintptr_t)g->data % ct_st_dtype_size(g->dtype)) == 0, "%s misaligned", t[i].name);
     }
     T_CHECK(ct_st_meta_get(f, "step") && !strcmp(ct_st_meta_get(f, "step"), "42"), "meta step");
     T_CHECK(ct_st_meta_get(f, "config") && strstr(ct_st_meta_get(f, "config"), "xresnet18"),
@@ -57,7 +57,7 @@ static void round_trip(void)
     ct_st_free(f);
 
     /* duplicate names are refused and leave no file behind */
-    ct_st_tensor dup[] = {{"a", CT_DTYPE_F32, 0, {0}, &sc}, {"a", CT_DTYPE_F32, 0, {0}, &sc}};
+    ct_st_tensor dup[] = {{"a", CT_ST_F32, 0, {0}, &sc}, {"a", CT_ST_F32, 0, {0}, &sc}};
     tmp_path("dup.safetensors", p, sizeof p);
     T_CHECK(ct_st_write(p, dup, 2, NULL, 0) == CT_ERR_INVALID_ARG, "duplicate accepted");
     T_CHECK(access(p, F_OK) != 0, "refused write left %s", p);
@@ -83,7 +83,7 @@ static void reference_file(void)
         double sum = 0;
         for (int i = 0; i < 36; i++) sum += ((const float *)w->data)[i];
         T_CHECK(sum > -2.2472308492287993 - 1e-9 && sum < -2.2472308492287993 + 1e-9, "w sum %.17g", sum);
-        T_CHECK(nbt->dtype == CT_DTYPE_I64 && nbt->ndim == 0 &&
+        T_CHECK(nbt->dtype == CT_ST_I64 && nbt->ndim == 0 &&
                     *(const int64_t *)nbt->data == 12345678901LL, "num_batches_tracked");
         const double rmv[4] = {0, 0.25, 0.5, 0.75}, rvv[4] = {2.5, 2.5, 2.5, 2.5}, bv[3] = {-1.5, 0, 3.25};
         t_close("ref running_mean", rm->data, rmv, 4, 0, 0);

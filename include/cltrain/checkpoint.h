@@ -21,19 +21,19 @@ extern "C" {
 
 enum { CT_ST_MAX_DIM = 8 };
 
-typedef enum { CT_DTYPE_F32 = 0, CT_DTYPE_I64, CT_DTYPE_I32, CT_DTYPE_U8 } ct_dtype;
+typedef enum { CT_ST_F32 = 0, CT_ST_I64, CT_ST_I32, CT_ST_U8 } ct_st_dtype;
 
 /* Bytes per element of a dtype (4, 8, 4, 1). */
-size_t ct_dtype_size(ct_dtype dt);
+size_t ct_st_dtype_size(ct_st_dtype dt);
 /* "F32", "I64", "I32", "U8". */
-const char *ct_dtype_name(ct_dtype dt);
+const char *ct_st_dtype_name(ct_st_dtype dt);
 
 typedef struct {
     const char *name;
-    ct_dtype dtype;
+    ct_st_dtype dtype;
     int ndim;                       /* 0 is a scalar (one element) */
     int64_t shape[CT_ST_MAX_DIM];
-    const void *data;               /* host, native order, numel * ct_dtype_size bytes */
+    const void *data;               /* host, native order, numel * ct_st_dtype_size bytes */
 } ct_st_tensor;
 
 typedef struct {

@@ -20,21 +20,21 @@ static const struct {
     size_t size;
 } dtypes[] = {{"F32", 4}, {"I64", 8}, {"I32", 4}, {"U8", 1}};
 
-size_t ct_dtype_size(ct_dtype dt)
+size_t ct_st_dtype_size(ct_st_dtype dt)
 {
     return (unsigned)dt < sizeof dtypes / sizeof dtypes[0] ? dtypes[dt].size : 0;
 }
 
-const char *ct_dtype_name(ct_dtype dt)
+const char *ct_st_dtype_name(ct_st_dtype dt)
 {
     return (unsigned)dt < sizeof dtypes / sizeof dtypes[0] ? dtypes[dt].name : "?";
 }
 
-static int dtype_parse(const char *s, ct_dtype *dt)
+static int dtype_parse(const char *s, ct_st_dtype *dt)
 {
     for (size_t i = 0; i < sizeof dtypes / sizeof dtypes[0]; i++)
         if (!strcmp(s, dtypes[i].name)) {
-            *dt = (ct_dtype)i;
+            *dt = (ct_st_dtype)i;
             return 1;
         }
     return 0;
@@ -200,9 +200,9 @@ static int *layout_order(const ct_st_tensor *t, int n)
     static const size_t sizes[] = {8, 4, 2, 1};
     for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++)
         for (int i = 0; i < n; i++)
-            if (ct_dtype_size(t[i].dtype) == sizes[s]) ord[k++] = i;
+            if (ct_st_dtype_size(t[i].dtype) == sizes[s]) ord[k++] = i;
     for (int i = 0; i < n; i++) /* invalid dtypes last; build_header rejects them */
-        if (!ct_dtype_size(t[i].dtype)) ord[k++] = i;
+        if (!ct_st_dtype_size(t[i].dtype)) ord[k++] = i;
     return ord;
 }
 
@@ -223,18 +223,18 @@ static ct_status build_header(const char *path, const ct_st_tensor *t, const int
         int i = ord[k];
         if (!t[i].name || !*t[i].name || !strcmp(t[i].name, "__metadata__") ||
             json_object_get(root, t[i].name) || t[i].ndim < 0 || t[i].ndim > CT_ST_MAX_DIM ||
-            !ct_dtype_size(t[i].dtype)) {
+            !ct_st_dtype_size(t[i].dtype)) {
             st = ct_error(CT_ERR_INVALID_ARG, "%s: tensor %d ('%s') has a bad or duplicate name, "
                           "rank or dtype", path, i, t[i].name ? t[i].name : "(null)");
             break;
         }
         json_t *e = json_object(), *shape = json_array(), *offs = json_array();
         for (int d = 0; d < t[i].ndim; d++) json_array_append_new(shape, json_integer(t[i].shape[d]));
-        size_t bytes = ct_st_numel(&t[i]) * ct_dtype_size(t[i].dtype);
+        size_t bytes = ct_st_numel(&t[i]) * ct_st_dtype_size(t[i].dtype);
         json_array_append_new(offs, json_integer((json_int_t)off));
         json_array_append_new(offs, json_integer((json_int_t)(off + bytes)));
         off += bytes;
-        json_object_set_new(e, "dtype", json_string(ct_dtype_name(t[i].dtype)));
+        json_object_set_new(e, "dtype", json_string(ct_st_dtype_name(t[i].dtype)));
         json_object_set_new(e, "shape", shape);
         json_object_set_new(e, "data_offsets", offs);
         json_object_set_new(root, t[i].name, e);
@@ -286,7 +286,7 @@ ct_status ct_st_write(const char *path, const ct_st_tensor *t, int n, const ct_s
     for (int k = 0; ok && k < n; k++) {
         const ct_st_tensor *ti = &t[ord[k]];
         size_t cnt = ct_st_numel(ti);
-        ok = cnt == 0 || write_le(f, ti->data, cnt, ct_dtype_size(ti->dtype));
+        ok = cnt == 0 || write_le(f, ti->data, cnt, ct_st_dtype_size(ti->dtype));
     }
     free(ord);
     if (!ok) {
@@ -380,7 +380,7 @@ static ct_status parse_entry(const char *path, const char *name, json_t *e, uint
         json_integer_value(en) < json_integer_value(b))
         return ct_error(CT_ERR_FORMAT, "%s: tensor '%s' has bad data_offsets", path, name);
     uint64_t ob = (uint64_t)json_integer_value(b), oe = (uint64_t)json_integer_value(en);
-    uint64_t es = ct_dtype_size(t->dtype);
+    uint64_t es = ct_st_dtype_size(t->dtype);
     if (numel > UINT64_MAX / es || oe - ob != numel * es)
         return ct_error(CT_ERR_FORMAT, "%s: tensor '%s' spans %" PRIu64 " bytes but its shape "
                         "needs %" PRIu64, path, name, oe - ob, numel * es);
@@ -453,7 +453,7 @@ static ct_status parse_header(const char *path, const char *hdr, size_t hlen, ui
             goto done;
         }
         t->name = f->names[f->n];
-        size_t es = ct_dtype_size(t->dtype), bytes = ct_st_numel(t) * es;
+        size_t es = ct_st_dtype_size(t->dtype), bytes = ct_st_numel(t) * es;
         uint8_t *src = (uint8_t *)f->data + begin;
         if (begin % es) { /* misaligned in the file: keep an aligned copy */
             f->copies[f->n] = malloc(bytes ? bytes : 1);
