@@ -13,3 +13,7 @@ EXTRA_DIST += tests/test_cli.sh
 check_PROGRAMS += tests/test_stats
 tests_test_stats_LDADD = $(TEST_LDADD)
 TESTS += tests/test_stats
+
+check_PROGRAMS += tests/test_compare
+tests_test_compare_LDADD = $(TEST_LDADD)
+TESTS += tests/test_compare
