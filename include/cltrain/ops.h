@@ -150,6 +150,41 @@ CT_NODISCARD ct_status ct_dropout_forward(ct_ctx *ctx, ct_ptr out, ct_ptr mask, 
                                           float p, uint64_t seed, uint64_t step, int train);
 CT_NODISCARD ct_status ct_dropout_backward(ct_ctx *ctx, ct_ptr din, int accum, ct_ptr dout,
                                            ct_ptr mask, size_t n);
+/* out[r] = / += scale * sum_j a[r*len + j] * b[r*len + j] for r < rows (b.mem NULL: plain sums;
+ * kernels/misc.cl). GAP, SE's dgate and SA's dgamma use it. */
+CT_NODISCARD ct_status ct_rowdot(ct_ctx *ctx, ct_ptr out, int accum, float scale, ct_ptr a,
+                                 ct_ptr b, size_t rows, size_t len);
+
+/* ---- SimpleSelfAttention and spectral norm (kernels/misc.cl, src/ops/misc.c) ----------------- */
+
+/* Spectral norm as torch.nn.utils.spectral_norm (1 power iteration, eps 1e-12) of w (rows, cols)
+ * row-major. update 1 (training): v = normalize(w^T u), u = normalize(w v), in place; update 0
+ * (eval): u, v as stored. Then sigma (1) = u . (w v) and w_sn = w / sigma. u (rows) and v (cols)
+ * persist across steps (buffers, not parameters; start them as normalised random vectors). */
+CT_NODISCARD ct_status ct_specnorm_forward(ct_ctx *ctx, ct_ptr w_sn, ct_ptr sigma, ct_ptr u,
+                                           ct_ptr v, ct_ptr w, int rows, int cols, int update);
+/* dw += dw_sn / sigma - (<dw_sn, w> / sigma^2) u v^T (u, v held constant, as torch). Uses the
+ * context scratch (one float). */
+CT_NODISCARD ct_status ct_specnorm_backward(ct_ctx *ctx, ct_ptr dw, ct_ptr dw_sn, ct_ptr w, ct_ptr u,
+                                            ct_ptr v, ct_ptr sigma, int rows, int cols);
+
+typedef struct {
+    int b, c, n; /* x (B, C, N = H*W) */
+} ct_sa_p;
+
+/* fastai SimpleSelfAttention (ks 1, sym False): convx (B,C,N) = w x; xxt (B,C,C) = x x^T;
+ * o (B,C,N) = xxt convx; out = gamma[0] o + x. w (C, C): the 1x1 conv weight (w_sn from
+ * ct_specnorm_forward); gamma: a device scalar (1), initialised to 0. convx, xxt, o are saved for
+ * backward. out must not alias x. */
+CT_NODISCARD ct_status ct_sa_forward(ct_ctx *ctx, ct_ptr out, ct_ptr convx, ct_ptr xxt, ct_ptr o,
+                                     ct_ptr x, ct_ptr w, ct_ptr gamma, const ct_sa_p *p);
+/* dx = / += dout + gamma ((G + G^T) x + w^T dconvx) with G = gamma dout convx^T; dw += sum_b
+ * dconvx_b x_b^T (the gradient w.r.t. the w given to forward: feed it to ct_specnorm_backward);
+ * dgamma += sum(dout o). dx, dw, dgamma may each be NULL. Uses the context scratch
+ * ((2 B C N + B C C) floats). */
+CT_NODISCARD ct_status ct_sa_backward(ct_ctx *ctx, ct_ptr dx, int accum, ct_ptr dw, ct_ptr dgamma,
+                                      ct_ptr dout, ct_ptr x, ct_ptr w, ct_ptr gamma, ct_ptr convx,
+                                      ct_ptr xxt, ct_ptr o, const ct_sa_p *p);
 
 /* ---- loss (kernels/loss.cl) ------------------------------------------------------------------ */
 

@@ -1,0 +1,114 @@
+// Pooling kernels over NCHW float planes: maxpool2d (with argmax), avgpool2d (count_include_pad,
+// PyTorch's edge divisors), and their backward as gathers. Must not scatter (no float atomics).
+
+// One work item per output element (N*C*OH*OW). argmax: int32, index into the H*W plane.
+// Ties keep the first element in row-major window order; a NaN wins (the last one), as in PyTorch.
+kernel void maxpool_forward(global float *out, ulong out_off, global int *argmax, ulong am_off,
+                            global const float *in, ulong in_off, int h, int w, int oh, int ow,
+                            int k, int s, int pad, ulong n)
+{
+    size_t i = get_global_id(0);
+    if (i >= n) return;
+    int ox = (int)(i % ow), oy = (int)((i / ow) % oh);
+    size_t plane = i / ((size_t)ow * oh);
+    global const float *x = in + in_off + plane * (size_t)h * w;
+    int y0 = oy * s - pad, x0 = ox * s - pad;
+    int y1 = min(y0 + k, h), x1 = min(x0 + k, w);
+    y0 = max(y0, 0);
+    x0 = max(x0, 0);
+    float best = -INFINITY;
+    int arg = y0 * w + x0;
+    for (int y = y0; y < y1; y++)
+        for (int xx = x0; xx < x1; xx++) {
+            float v = x[y * w + xx];
+            if (v > best || isnan(v)) {
+                best = v;
+                arg = y * w + xx;
+            }
+        }
+    out[out_off + i] = best;
+    argmax[am_off + i] = arg;
+}
+
+// The output rows [lo, hi] whose windows cover input row y (k, stride s, padding pad).
+inline int2 covering(int y, int k, int s, int pad, int o)
+{
+    int lo = y + pad - k + 1;
+    lo = lo <= 0 ? 0 : (lo + s - 1) / s;
+    int hi = min((y + pad) / s, o - 1);
+    return (int2)(lo, hi);
+}
+
+// One work item per INPUT element: din = / += sum of dout over the windows whose argmax is it.
+kernel void maxpool_backward(global float *din, ulong din_off, int accum, global const float *dout,
+                             ulong dout_off, global const int *argmax, ulong am_off, int h, int w,
+                             int oh, int ow, int k, int s, int pad, ulong n)
+{
+    size_t i = get_global_id(0);
+    if (i >= n) return;
+    int ix = (int)(i % w), iy = (int)((i / w) % h);
+    size_t plane = i / ((size_t)w * h);
+    size_t ob = plane * (size_t)oh * ow;
+    int me = iy * w + ix;
+    int2 ry = covering(iy, k, s, pad, oh), rx = covering(ix, k, s, pad, ow);
+    float acc = 0.0f;
+    for (int oy = ry.x; oy <= ry.y; oy++)
+        for (int ox = rx.x; ox <= rx.y; ox++) {
+            size_t o = ob + (size_t)oy * ow + ox;
+            if (argmax[am_off + o] == me) acc += dout[dout_off + o];
+        }
+    din[din_off + i] = (accum ? din[din_off + i] : 0.0f) + acc;
+}
+
+// Divisor of output (oy, ox) with count_include_pad: the window clipped to the padded input
+// (positions that ceil_mode adds beyond it do not count).
+inline float avg_divisor(int oy, int ox, int h, int w, int k, int s, int pad)
+{
+    int y0 = oy * s - pad, x0 = ox * s - pad;
+    int y1 = min(y0 + k, h + pad), x1 = min(x0 + k, w + pad);
+    return (float)((y1 - y0) * (x1 - x0));
+}
+
+kernel void avgpool_forward(global float *out, ulong out_off, global const float *in, ulong in_off,
+                            int h, int w, int oh, int ow, int k, int s, int pad, ulong n)
+{
+    size_t i = get_global_id(0);
+    if (i >= n) return;
+    int ox = (int)(i % ow), oy = (int)((i / ow) % oh);
+    size_t plane = i / ((size_t)ow * oh);
+    global const float *x = in + in_off + plane * (size_t)h * w;
+    int y0 = max(oy * s - pad, 0), x0 = max(ox * s - pad, 0);
+    int y1 = min(oy * s - pad + k, h), x1 = min(ox * s - pad + k, w);
+    float acc = 0.0f;
+    for (int y = y0; y < y1; y++)
+        for (int xx = x0; xx < x1; xx++) acc += x[y * w + xx];
+    out[out_off + i] = acc / avg_divisor(oy, ox, h, w, k, s, pad);
+}
+
+// One work item per input element: din = / += sum over covering windows of dout / divisor.
+kernel void avgpool_backward(global float *din, ulong din_off, int accum, global const float *dout,
+                             ulong dout_off, int h, int w, int oh, int ow, int k, int s, int pad,
+                             ulong n)
+{
+    size_t i = get_global_id(0);
+    if (i >= n) return;
+    int ix = (int)(i % w), iy = (int)((i / w) % h);
+    size_t plane = i / ((size_t)w * h);
+    size_t ob = plane * (size_t)oh * ow;
+    int2 ry = covering(iy, k, s, pad, oh), rx = covering(ix, k, s, pad, ow);
+    float acc = 0.0f;
+    for (int oy = ry.x; oy <= ry.y; oy++)
+        for (int ox = rx.x; ox <= rx.y; ox++)
+            acc += dout[dout_off + ob + (size_t)oy * ow + ox] / avg_divisor(oy, ox, h, w, k, s, pad);
+    din[din_off + i] = (accum ? din[din_off + i] : 0.0f) + acc;
+}
+
+// Global average pool backward: din (N*C, HW) = / += dout (N*C) / hw. (Forward is rowdot.)
+kernel void gap_backward(global float *din, ulong din_off, int accum, global const float *dout,
+                         ulong dout_off, int hw, ulong n)
+{
+    size_t i = get_global_id(0);
+    if (i >= n) return;
+    float g = dout[dout_off + i / hw] / (float)hw;
+    din[din_off + i] = (accum ? din[din_off + i] : 0.0f) + g;
+}
