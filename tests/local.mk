@@ -17,3 +17,12 @@ TESTS += tests/test_stats
 check_PROGRAMS += tests/test_compare
 tests_test_compare_LDADD = $(TEST_LDADD)
 TESTS += tests/test_compare
+
+# conv2d and linear (three oracles each); references in tests/ref/, goldens from tests/gen/gen_conv.py
+noinst_HEADERS += tests/ref/ref.h tests/guarded.h
+tests_libcttest_la_SOURCES += tests/ref/conv.c tests/ref/linear.c
+EXTRA_DIST += tests/gen/gen_conv.py tests/data/conv_g2_s2_bias.bin tests/data/conv_dw_s2_bias.bin \
+	tests/data/conv_k1_s1_bias.bin tests/data/conv_k5_s3_p2_bias.bin
+check_PROGRAMS += tests/test_conv
+tests_test_conv_LDADD = $(TEST_LDADD)
+TESTS += tests/test_conv

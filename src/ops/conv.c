@@ -1,0 +1,277 @@
+/* Host half of kernels/conv.cl: conv2d forward, backward data and backward weight as
+ * im2col + ct_gemm (grouped via strided-batched GEMM), batched over N in bounded chunks.
+ * Enqueue only: never waits, never allocates device memory except the context's scratch. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cltrain/ops.h"
+#include "ops/conv_bias.h"
+
+/* Scratch budget for one chunk of images (columns + packed GEMM operand), in bytes. */
+#define CONV_SCRATCH_BUDGET ((size_t)64 << 20)
+
+int ct_conv2d_out_h(const ct_conv2d_p *p) { return (p->h + 2 * p->pad - p->kh) / p->stride + 1; }
+int ct_conv2d_out_w(const ct_conv2d_p *p) { return (p->w + 2 * p->pad - p->kw) / p->stride + 1; }
+
+static ct_status check_p(const ct_conv2d_p *p, const char *what)
+{
+    if (p->n < 0 || p->c_in <= 0 || p->h <= 0 || p->w <= 0 || p->c_out <= 0 || p->kh <= 0 ||
+        p->kw <= 0 || p->stride <= 0 || p->pad < 0 || p->groups <= 0)
+        return ct_error(CT_ERR_INVALID_ARG,
+                        "conv2d %s (src/ops/conv.c): bad shape n %d c_in %d h %d w %d c_out %d "
+                        "k %dx%d stride %d pad %d groups %d",
+                        what, p->n, p->c_in, p->h, p->w, p->c_out, p->kh, p->kw, p->stride, p->pad,
+                        p->groups);
+    if (p->c_in % p->groups || p->c_out % p->groups)
+        return ct_error(CT_ERR_INVALID_ARG,
+                        "conv2d %s (src/ops/conv.c): groups %d must divide c_in %d and c_out %d",
+                        what, p->groups, p->c_in, p->c_out);
+    if (p->h + 2 * p->pad < p->kh || p->w + 2 * p->pad < p->kw)
+        return ct_error(CT_ERR_INVALID_ARG,
+                        "conv2d %s (src/ops/conv.c): kernel %dx%d larger than padded input %dx%d",
+                        what, p->kh, p->kw, p->h + 2 * p->pad, p->w + 2 * p->pad);
+    return CT_OK;
+}
+
+static ct_status get_kernel(ct_ctx *ctx, const char *name, cl_kernel *k)
+{
+    char opts[48];
+    snprintf(opts, sizeof opts, "-DCONV_WG=%zu", ct_ctx_wg1d(ctx));
+    return ct_kernel_get(ctx, "conv.cl", name, opts, k);
+}
+
+static ct_status launch1d(ct_ctx *ctx, const char *name, size_t n, const ct_karg *args, int nargs)
+{
+    cl_kernel k;
+    ct_status st = get_kernel(ctx, name, &k);
+    if (st != CT_OK) return st;
+    size_t local = ct_ctx_wg1d(ctx);
+    if (local > ct_kernel_max_wg(ctx, k)) local = ct_kernel_max_wg(ctx, k);
+    return ct_launch(ctx, k, 1, &n, &local, args, nargs);
+}
+
+/* Geometry of a window operation for the layout kernels (see kernels/conv.cl). */
+typedef struct {
+    cl_int c, h, w, kh, kw, stride, pad, oh, ow;
+} win;
+
+static win conv_win(const ct_conv2d_p *p)
+{
+    return (win){p->c_in, p->h, p->w, p->kh, p->kw, p->stride, p->pad, ct_conv2d_out_h(p),
+                 ct_conv2d_out_w(p)};
+}
+
+/* The identity window on (C, H, W): im2col packs, col2im unpacks. */
+static win pack_win(int c, int h, int w) { return (win){c, h, w, 1, 1, 1, 0, h, w}; }
+
+/* col (C*KH*KW, nb*OH*OW) <- in (nb, C, H, W) */
+static ct_status im2col(ct_ctx *ctx, ct_ptr col, ct_ptr in, const win *g, int nb)
+{
+    cl_ulong io = in.off, co = col.off;
+    cl_int nbi = nb;
+    size_t total = (size_t)g->c * g->kh * g->kw * nb * g->oh * g->ow;
+    return launch1d(ctx, "im2col", total,
+                    (ct_karg[]){CT_KA(in.mem), CT_KA(io), CT_KA(col.mem), CT_KA(co), CT_KA(g->c),
+                                CT_KA(g->h), CT_KA(g->w), CT_KA(g->kh), CT_KA(g->kw),
+                                CT_KA(g->stride), CT_KA(g->pad), CT_KA(g->oh), CT_KA(g->ow),
+                                CT_KA(nbi)},
+                    14);
+}
+
+/* out (nb, C, H, W) = / += col2im(col) (+ bias[c] when bias.mem) */
+static ct_status col2im(ct_ctx *ctx, ct_ptr out, int accum, ct_ptr col, ct_ptr bias, const win *g,
+                        int nb)
+{
+    cl_ulong oo = out.off, co = col.off, bo = bias.off;
+    cl_int acc = accum, has_b = bias.mem != NULL, nbi = nb;
+    cl_mem bm = bias.mem ? bias.mem : col.mem; /* an absent bias still needs a valid buffer */
+    size_t total = (size_t)nb * g->c * g->h * g->w;
+    return launch1d(ctx, "col2im", total,
+                    (ct_karg[]){CT_KA(col.mem), CT_KA(co), CT_KA(out.mem), CT_KA(oo), CT_KA(acc),
+                                CT_KA(bm), CT_KA(bo), CT_KA(has_b), CT_KA(g->c), CT_KA(g->h),
+                                CT_KA(g->w), CT_KA(g->kh), CT_KA(g->kw), CT_KA(g->stride),
+                                CT_KA(g->pad), CT_KA(g->oh), CT_KA(g->ow), CT_KA(nbi)},
+                    18);
+}
+
+ct_status ct_ops_bias_add(ct_ctx *ctx, ct_ptr x, ct_ptr bias, int n, int c, int p)
+{
+    if (!bias.mem || n == 0) return CT_OK;
+    cl_ulong xo = x.off, bo = bias.off;
+    cl_int ni = n, ci = c, pi = p;
+    return launch1d(ctx, "bias_add", (size_t)n * c * p,
+                    (ct_karg[]){CT_KA(x.mem), CT_KA(xo), CT_KA(bias.mem), CT_KA(bo), CT_KA(ni),
+                                CT_KA(ci), CT_KA(pi)},
+                    7);
+}
+
+ct_status ct_ops_bias_backward(ct_ctx *ctx, ct_ptr dbias, ct_ptr dout, int n, int c, int p)
+{
+    if (!dbias.mem || n == 0) return CT_OK;
+    cl_kernel k;
+    ct_status st = get_kernel(ctx, "bias_backward", &k);
+    if (st != CT_OK) return st;
+    size_t local = ct_ctx_wg1d(ctx); /* == CONV_WG the program was built with */
+    if (local > ct_kernel_max_wg(ctx, k))
+        return ct_error(CT_ERR_UNSUPPORTED,
+                        "bias_backward (src/ops/conv.c): kernel allows %zu work items, built for %zu",
+                        ct_kernel_max_wg(ctx, k), local);
+    size_t global = (size_t)c * local;
+    cl_ulong bo = dbias.off, go = dout.off;
+    cl_int ni = n, ci = c, pi = p;
+    return ct_launch(ctx, k, 1, &global, &local,
+                     (ct_karg[]){CT_KA(dbias.mem), CT_KA(bo), CT_KA(dout.mem), CT_KA(go),
+                                 CT_KA(ni), CT_KA(ci), CT_KA(pi), CT_KA_LOCAL(local * sizeof(float))},
+                     8);
+}
+
+/* Images per chunk so that (C_in*KH*KW + C_out) * nb * OH*OW floats fit the scratch budget;
+ * CLTRAIN_CONV_CHUNK (a positive integer) caps it further, for tests of the chunking. */
+static int chunk_images(ct_ctx *ctx, const ct_conv2d_p *p)
+{
+    size_t per_img = ((size_t)p->c_in * p->kh * p->kw + p->c_out) * ct_conv2d_out_h(p) *
+                     ct_conv2d_out_w(p) * sizeof(float);
+    size_t budget = CONV_SCRATCH_BUDGET;
+    size_t max_alloc = ct_ctx_info(ctx)->max_alloc;
+    if (max_alloc && budget > max_alloc) budget = max_alloc;
+    size_t nb = per_img ? budget / per_img : (size_t)p->n;
+    const char *env = getenv("CLTRAIN_CONV_CHUNK");
+    if (env && atoi(env) > 0 && (size_t)atoi(env) < nb) nb = (size_t)atoi(env);
+    if (nb < 1) nb = 1;
+    if (nb > (size_t)p->n) nb = (size_t)p->n;
+    return (int)nb;
+}
+
+/* One scratch buffer holding col (C_in*KH*KW, nb*P) then pk (C_out, nb*P). */
+typedef struct {
+    ct_ptr col, pk;
+} conv_scratch;
+
+static ct_status get_scratch(ct_ctx *ctx, const ct_conv2d_p *p, int nb, conv_scratch *s)
+{
+    size_t np = (size_t)nb * ct_conv2d_out_h(p) * ct_conv2d_out_w(p);
+    size_t col_n = (size_t)p->c_in * p->kh * p->kw * np, pk_n = (size_t)p->c_out * np;
+    cl_mem m;
+    ct_status st = ct_ctx_scratch(ctx, (col_n + pk_n) * sizeof(float), &m);
+    if (st != CT_OK) return st;
+    s->col = CT_PTR(m, 0);
+    s->pk = CT_PTR(m, col_n);
+    return CT_OK;
+}
+
+static int is_pointwise(const ct_conv2d_p *p)
+{
+    return p->kh == 1 && p->kw == 1 && p->stride == 1 && p->pad == 0;
+}
+
+/* 1x1 stride-1 convs need no im2col: per image, C (M, P) = op(A) . B (K, P) on the NCHW planes,
+ * batched over groups (a: the weight, group stride a_gs; b/c: per-image planes). Images are
+ * batched in one call when groups == 1 (the weight repeats with stride 0). */
+static ct_status pointwise_gemm(ct_ctx *ctx, int trans_a, size_t m, size_t k, ct_ptr a, size_t lda,
+                                size_t a_gs, ct_ptr b, size_t b_img, ct_ptr c, size_t c_img,
+                                float beta, const ct_conv2d_p *p)
+{
+    size_t hw = (size_t)p->h * p->w;
+    if (p->groups == 1)
+        return ct_gemm_strided(ctx, trans_a, 0, m, hw, k, 1.f, a, lda, 0, b, hw, b_img, beta, c, hw,
+                               c_img, (size_t)p->n);
+    for (int i = 0; i < p->n; i++) {
+        ct_status st = ct_gemm_strided(ctx, trans_a, 0, m, hw, k, 1.f, a, lda, a_gs,
+                                       ct_ptr_add(b, i * b_img), hw, k * hw,
+                                       beta, ct_ptr_add(c, i * c_img), hw, m * hw,
+                                       (size_t)p->groups);
+        if (st != CT_OK) return st;
+    }
+    return CT_OK;
+}
+
+ct_status ct_conv2d_forward(ct_ctx *ctx, ct_ptr out, ct_ptr in, ct_ptr w, ct_ptr bias,
+                            const ct_conv2d_p *p)
+{
+    ct_status st = check_p(p, "forward");
+    if (st != CT_OK || p->n == 0) return st;
+    const int g = p->groups;
+    const size_t cg = p->c_in / g, cog = p->c_out / g, kk = (size_t)p->kh * p->kw;
+    const size_t oh = ct_conv2d_out_h(p), ow = ct_conv2d_out_w(p), np_img = oh * ow;
+    const size_t in_img = (size_t)p->c_in * p->h * p->w, out_img = p->c_out * np_img;
+    if (is_pointwise(p)) {
+        st = pointwise_gemm(ctx, 0, cog, cg, w, cg, cog * cg, in, in_img, out, out_img, 0.f, p);
+        if (st != CT_OK) return st;
+        return ct_ops_bias_add(ctx, out, bias, p->n, p->c_out, (int)np_img);
+    }
+    const int nb_max = chunk_images(ctx, p);
+    conv_scratch s;
+    if ((st = get_scratch(ctx, p, nb_max, &s)) != CT_OK) return st;
+    const win gw = conv_win(p), gp = pack_win(p->c_out, (int)oh, (int)ow);
+    for (int n0 = 0; n0 < p->n; n0 += nb_max) {
+        int nb = p->n - n0 < nb_max ? p->n - n0 : nb_max;
+        size_t ld = (size_t)nb * np_img;
+        if ((st = im2col(ctx, s.col, ct_ptr_add(in, n0 * in_img), &gw, nb)) != CT_OK) return st;
+        /* pk_g (Cog, nb*P) = w_g (Cog, Cg*KK) . col_g (Cg*KK, nb*P) */
+        st = ct_gemm_strided(ctx, 0, 0, cog, ld, cg * kk, 1.f, w, cg * kk, cog * cg * kk, s.col, ld,
+                             cg * kk * ld, 0.f, s.pk, ld, cog * ld, (size_t)g);
+        if (st != CT_OK) return st;
+        st = col2im(ctx, ct_ptr_add(out, n0 * out_img), 0, s.pk, bias, &gp, nb);
+        if (st != CT_OK) return st;
+    }
+    return CT_OK;
+}
+
+ct_status ct_conv2d_backward_data(ct_ctx *ctx, ct_ptr din, int accum, ct_ptr dout, ct_ptr w,
+                                  const ct_conv2d_p *p)
+{
+    ct_status st = check_p(p, "backward_data");
+    if (st != CT_OK || p->n == 0 || !din.mem) return st;
+    const int g = p->groups;
+    const size_t cg = p->c_in / g, cog = p->c_out / g, kk = (size_t)p->kh * p->kw;
+    const size_t oh = ct_conv2d_out_h(p), ow = ct_conv2d_out_w(p), np_img = oh * ow;
+    const size_t in_img = (size_t)p->c_in * p->h * p->w, out_img = p->c_out * np_img;
+    if (is_pointwise(p)) /* din_g (Cg, HW) = w_g^T (Cg, Cog) . dout_g (Cog, HW) */
+        return pointwise_gemm(ctx, 1, cg, cog, w, cg, cog * cg, dout, out_img, din, in_img,
+                              accum ? 1.f : 0.f, p);
+    const int nb_max = chunk_images(ctx, p);
+    conv_scratch s;
+    if ((st = get_scratch(ctx, p, nb_max, &s)) != CT_OK) return st;
+    const win gw = conv_win(p), gp = pack_win(p->c_out, (int)oh, (int)ow);
+    for (int n0 = 0; n0 < p->n; n0 += nb_max) {
+        int nb = p->n - n0 < nb_max ? p->n - n0 : nb_max;
+        size_t ld = (size_t)nb * np_img;
+        if ((st = im2col(ctx, s.pk, ct_ptr_add(dout, n0 * out_img), &gp, nb)) != CT_OK) return st;
+        /* col_g (Cg*KK, nb*P) = w_g^T (Cg*KK, Cog) . pk_g (Cog, nb*P) */
+        st = ct_gemm_strided(ctx, 1, 0, cg * kk, ld, cog, 1.f, w, cg * kk, cog * cg * kk, s.pk, ld,
+                             cog * ld, 0.f, s.col, ld, cg * kk * ld, (size_t)g);
+        if (st != CT_OK) return st;
+        st = col2im(ctx, ct_ptr_add(din, n0 * in_img), accum, s.col, CT_PTR_NULL, &gw, nb);
+        if (st != CT_OK) return st;
+    }
+    return CT_OK;
+}
+
+ct_status ct_conv2d_backward_weight(ct_ctx *ctx, ct_ptr dw, ct_ptr dbias, ct_ptr dout, ct_ptr in,
+                                    const ct_conv2d_p *p)
+{
+    ct_status st = check_p(p, "backward_weight");
+    if (st != CT_OK || p->n == 0) return st;
+    const int g = p->groups;
+    const size_t cg = p->c_in / g, cog = p->c_out / g, kk = (size_t)p->kh * p->kw;
+    const size_t oh = ct_conv2d_out_h(p), ow = ct_conv2d_out_w(p), np_img = oh * ow;
+    const size_t in_img = (size_t)p->c_in * p->h * p->w, out_img = p->c_out * np_img;
+    if (dw.mem) {
+        const int nb_max = chunk_images(ctx, p);
+        conv_scratch s;
+        if ((st = get_scratch(ctx, p, nb_max, &s)) != CT_OK) return st;
+        const win gw = conv_win(p), gp = pack_win(p->c_out, (int)oh, (int)ow);
+        for (int n0 = 0; n0 < p->n; n0 += nb_max) {
+            int nb = p->n - n0 < nb_max ? p->n - n0 : nb_max;
+            size_t ld = (size_t)nb * np_img;
+            if ((st = im2col(ctx, s.col, ct_ptr_add(in, n0 * in_img), &gw, nb)) != CT_OK) return st;
+            st = im2col(ctx, s.pk, ct_ptr_add(dout, n0 * out_img), &gp, nb);
+            if (st != CT_OK) return st;
+            /* dw_g (Cog, Cg*KK) += pk_g (Cog, nb*P) . col_g^T (nb*P, Cg*KK) */
+            st = ct_gemm_strided(ctx, 0, 1, cog, cg * kk, ld, 1.f, s.pk, ld, cog * ld, s.col, ld,
+                                 cg * kk * ld, 1.f, dw, cg * kk, cog * cg * kk, (size_t)g);
+            if (st != CT_OK) return st;
+        }
+    }
+    return ct_ops_bias_backward(ctx, dbias, dout, p->n, p->c_out, (int)np_img);
+}
