@@ -75,21 +75,10 @@ inline void optim_moments(global float *m, global float *v, float gr, float mom,
     *v = *va;
 }
 
-// p -= (lr / debias1) m / (sqrt(v / debias2) + eps)
-kernel void optim_adam(OPTIM_ARGS)
-{
-    size_t i = get_global_id(0);
-    if (i >= n) return;
-    float w0 = p[p_off + i], w = w0, gr = g[g_off + i], ma, va;
-    optim_decay(&w, &gr, lr, wd, l2);
-    optim_moments(m + m_off + i, v + v_off + i, gr, mom, sqr_mom, &ma, &va);
-    w -= (lr / debias1) * ma / (sqrt(va / debias2) + eps);
-    p[p_off + i] = optim_lookahead(s + s_off + i, w0, w, la_mode, la_alpha);
-}
-
-// rect: p -= (lr v_t / debias1) m / softplus_beta(sqrt(v / debias2) + eps); else p -= lr/debias1 m.
+// Adam and RAdam. rect: p -= (lr v_t / debias1) m / softplus_beta(sqrt(v / debias2) + eps);
+// else (RAdam warm-up) p -= (lr / debias1) m. Adam is rect = 1, v_t = 1, beta = 0.
 // softplus as PyTorch's: (1/beta) log(1 + exp(beta x)), or x where beta x > 20.
-kernel void optim_radam(OPTIM_ARGS)
+kernel void optim_adam(OPTIM_ARGS)
 {
     size_t i = get_global_id(0);
     if (i >= n) return;

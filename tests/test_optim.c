@@ -24,7 +24,7 @@ static const ct_optim_group groups[2] = {{0, 37, 0}, {40, 1000, 1}};
 typedef struct {
     ct_optim_cfg c;
     double p[N], grad_avg[N], sqr_avg[N], slow[N];
-    int t;           /* steps taken */
+    int t;               /* steps taken */
     int rect[STEPS + 1]; /* RAdam: was step t rectified */
     double v_t[STEPS + 1];
 } ref_opt;
@@ -54,8 +54,8 @@ static void ref_step(ref_opt *r, const float *grad, double lr, double mom)
     double r_inf = 2.0 / (1.0 - sq) - 1.0;
     double r_t = r_inf - 2.0 * t * pow(sq, t) / (1.0 - pow(sq, t));
     r->rect[t] = radam && r_t > 5.0;
-    r->v_t[t] = r->rect[t] ? sqrt((r_t - 4) * (r_t - 2) * r_inf / ((r_inf - 4) * (r_inf - 2) * r_t))
-                           : 0.0;
+    r->v_t[t] =
+        r->rect[t] ? sqrt((r_t - 4) * (r_t - 2) * r_inf / ((r_inf - 4) * (r_inf - 2) * r_t)) : 0.0;
     if (c->lookahead && t == 1) memcpy(r->slow, r->p, sizeof r->p); /* slow = theta_0 */
     for (size_t i = 0; i < N; i++) {
         int do_wd;
@@ -76,7 +76,7 @@ static void ref_step(ref_opt *r, const float *grad, double lr, double mom)
             }
             continue;
         }
-        *m = mom * *m + (1.0 - mom) * g;  /* average_grad(dampening) */
+        *m = mom * *m + (1.0 - mom) * g;   /* average_grad(dampening) */
         *v = sq * *v + (1.0 - sq) * g * g; /* average_sqr_grad */
         double debias1 = 1.0 - pow(mom, t), debias2 = 1.0 - pow(sq, t);
         if (!radam) {
@@ -107,7 +107,8 @@ typedef struct {
 static int dev_create(ct_ctx *ctx, dev_opt *d, const ct_optim_cfg *cfg, const float *p0)
 {
     float *buf = malloc((P_OFF + N + TAIL) * sizeof(float));
-    for (int i = 0; i < P_OFF + N + TAIL; i++) buf[i] = -7.25f; /* guard pattern */
+    for (int i = 0; i < P_OFF + N + TAIL; i++)
+        buf[i] = -7.25f; /* guard pattern */
     memcpy(buf + P_OFF, p0, N * sizeof(float));
     d->ctx = ctx;
     d->pm = t_upload(ctx, buf, (P_OFF + N + TAIL) * sizeof(float));
@@ -139,9 +140,15 @@ static float lr_at(ct_optim_kind k, int t)
     float base = k == CT_OPT_SGD ? 0.05f : 0.01f;
     return base * (1.0f + 0.5f * (float)sin(0.9 * t));
 }
-static float mom_at(float mom0, int t) { return mom0 - 0.05f + 0.04f * (float)cos(1.3 * t); }
+static float mom_at(float mom0, int t)
+{
+    return mom0 - 0.05f + 0.04f * (float)cos(1.3 * t);
+}
 
-static void grads_at(t_rng *r, float *g) { t_fill_uniform(r, g, N, -1.0f, 1.0f); }
+static void grads_at(t_rng *r, float *g)
+{
+    t_fill_uniform(r, g, N, -1.0f, 1.0f);
+}
 
 /* Compare a device state tensor with the reference over the group elements. */
 static void check_state(const char *what, dev_opt *d, const char *name, const double *ref)
@@ -168,7 +175,7 @@ static void check_state(const char *what, dev_opt *d, const char *name, const do
 typedef struct {
     const char *name;
     ct_optim_kind kind;
-    int sched_mom;   /* 1: mom changes every step; 0: NAN (not scheduled) */
+    int sched_mom;       /* 1: mom changes every step; 0: NAN (not scheduled) */
     float mom, wd, beta; /* overrides when >= 0 (mom, wd) or != 0 (beta) */
     int l2, lookahead, k;
     float alpha;
@@ -191,7 +198,8 @@ static void run_case(ct_ctx *ctx, const opt_case *oc, int builds0)
     r.c = cfg;
     float p0[N], g[N], all[P_OFF + N + TAIL];
     t_fill_uniform(&rng, p0, N, -1.0f, 1.0f);
-    for (size_t i = 0; i < N; i++) r.p[i] = p0[i];
+    for (size_t i = 0; i < N; i++)
+        r.p[i] = p0[i];
     dev_opt d;
     if (!dev_create(ctx, &d, &cfg, p0)) {
         dev_free(&d);
@@ -204,29 +212,36 @@ static void run_case(ct_ctx *ctx, const opt_case *oc, int builds0)
         T_OK(ct_buf_write(ctx, d.gm, G_OFF * sizeof(float), N * sizeof(float), g));
         uint64_t l0 = ct_optim_launches(d.opt);
         T_OK(ct_optim_step(d.opt, lr, mom));
-        T_CHECK(ct_optim_launches(d.opt) - l0 == 2, "%s step %d: %llu launches, want 2 (one per "
-                "group)", oc->name, t, (unsigned long long)(ct_optim_launches(d.opt) - l0));
+        T_CHECK(ct_optim_launches(d.opt) - l0 == 2,
+                "%s step %d: %llu launches, want 2 (one per "
+                "group)",
+                oc->name, t, (unsigned long long)(ct_optim_launches(d.opt) - l0));
         ref_step(&r, g, lr, oc->sched_mom ? (double)mom : (double)cfg.mom);
         if (!dev_params(&d, all)) break;
         char what[160];
         snprintf(what, sizeof what, "%s params after step %d", oc->name, t);
         t_close(what, all + P_OFF, r.p, N, ATOL, RTOL);
         int guards = 1;
-        for (int i = 0; i < P_OFF; i++) guards &= all[i] == -7.25f;
-        for (int i = 0; i < TAIL; i++) guards &= all[P_OFF + N + i] == -7.25f;
+        for (int i = 0; i < P_OFF; i++)
+            guards &= all[i] == -7.25f;
+        for (int i = 0; i < TAIL; i++)
+            guards &= all[P_OFF + N + i] == -7.25f;
         T_CHECK(guards, "%s step %d: wrote outside the parameter range", oc->name, t);
     }
     T_CHECK(ct_optim_get_step(d.opt) == STEPS, "%s: step counter %lld", oc->name,
             (long long)ct_optim_get_step(d.opt));
-    if (cfg.kind != CT_OPT_SGD || cfg.mom != 0.0f) check_state(oc->name, &d, "grad_avg", r.grad_avg);
+    if (cfg.kind != CT_OPT_SGD || cfg.mom != 0.0f)
+        check_state(oc->name, &d, "grad_avg", r.grad_avg);
     if (cfg.kind != CT_OPT_SGD) check_state(oc->name, &d, "sqr_avg", r.sqr_avg);
     if (cfg.lookahead) check_state(oc->name, &d, "slow", r.slow);
     T_CHECK(ct_optim_state_count(d.opt) ==
                 (cfg.kind == CT_OPT_SGD ? cfg.mom != 0.0f : 2) + cfg.lookahead,
             "%s: %d state tensors", oc->name, ct_optim_state_count(d.opt));
     ct_cache_stats cs = ct_ctx_cache_stats(ctx);
-    T_CHECK(cs.builds == builds0, "%s: %d program builds, want %d: a schedule change rebuilt a "
-            "program", oc->name, cs.builds, builds0);
+    T_CHECK(cs.builds == builds0,
+            "%s: %d program builds, want %d: a schedule change rebuilt a "
+            "program",
+            oc->name, cs.builds, builds0);
     /* RAdam's switch with sqr_mom .99: steps 1-5 un-rectified, 6 on rectified, v_6 = 0.0817 */
     if (cfg.kind == CT_OPT_RADAM || cfg.kind == CT_OPT_RANGER) {
         int ok = !r.rect[1] && !r.rect[5] && r.rect[6] && r.rect[STEPS];
@@ -311,7 +326,8 @@ static void test_resume(ct_ctx *ctx)
             (long long)mid.step, (long long)a.step, (long long)b.step);
     T_CHECK(!memcmp(a.params, b.params, sizeof a.params), "resume: params differ after restore");
     T_CHECK(!memcmp(a.state, b.state, sizeof a.state), "resume: states differ after restore");
-    T_CHECK(memcmp(a.params, mid.params, sizeof a.params) != 0, "resume: steps 7-12 changed nothing");
+    T_CHECK(memcmp(a.params, mid.params, sizeof a.params) != 0,
+            "resume: steps 7-12 changed nothing");
     /* reset: state zeroed, counter 0, slow recopied: from the same start it repeats steps 1..6 */
     T_OK(ct_optim_reset(d2.opt));
     T_OK(ct_buf_write(ctx, d2.pm, P_OFF * sizeof(float), N * sizeof(float), p0));
@@ -344,15 +360,14 @@ static void test_api(ct_ctx *ctx)
     ct_optim_cfg c;
     ct_optim_defaults(CT_OPT_RANGER, &c);
     T_CHECK(c.mom == 0.95f && c.sqr_mom == 0.99f && c.eps == 1e-6f && c.wd == 0.01f &&
-                c.beta == 0.0f && c.lookahead && c.la_k == 6 && c.la_alpha == 0.5f &&
-                c.decouple_wd,
+                c.beta == 0.0f && c.lookahead && c.la_k == 6 && c.la_alpha == 0.5f && c.decouple_wd,
             "ranger defaults");
     ct_optim_defaults(CT_OPT_ADAM, &c);
-    T_CHECK(c.mom == 0.9f && c.sqr_mom == 0.99f && c.eps == 1e-5f && c.wd == 0.01f &&
-                !c.lookahead,
+    T_CHECK(c.mom == 0.9f && c.sqr_mom == 0.99f && c.eps == 1e-5f && c.wd == 0.01f && !c.lookahead,
             "adam defaults");
     ct_optim_defaults(CT_OPT_RADAM, &c);
-    T_CHECK(c.mom == 0.9f && c.sqr_mom == 0.99f && c.eps == 1e-5f && c.wd == 0.0f, "radam defaults");
+    T_CHECK(c.mom == 0.9f && c.sqr_mom == 0.99f && c.eps == 1e-5f && c.wd == 0.0f,
+            "radam defaults");
     ct_optim_defaults(CT_OPT_SGD, &c);
     T_CHECK(c.mom == 0.0f && c.wd == 0.0f && c.decouple_wd, "sgd defaults");
     char line[200];
@@ -370,15 +385,18 @@ static void test_api(ct_ctx *ctx)
     ct_optim *o = NULL;
     ct_optim_group out_of_range = {60, 10, 1}, overlap[2] = {{0, 10, 1}, {9, 5, 0}};
     T_CHECK(ct_optim_create(ctx, &c, CT_PTR(pm, 0), CT_PTR(gm, 0), 64, &out_of_range, 1, &o) ==
-                    CT_ERR_INVALID_ARG && !o && strstr(ct_last_error(), "outside"),
+                    CT_ERR_INVALID_ARG &&
+                !o && strstr(ct_last_error(), "outside"),
             "group outside: %s", ct_last_error());
     T_CHECK(ct_optim_create(ctx, &c, CT_PTR(pm, 0), CT_PTR(gm, 0), 64, overlap, 2, &o) ==
-                    CT_ERR_INVALID_ARG && strstr(ct_last_error(), "overlap"),
+                    CT_ERR_INVALID_ARG &&
+                strstr(ct_last_error(), "overlap"),
             "overlap: %s", ct_last_error());
     ct_optim_cfg bad = c;
     bad.mom = 1.0f;
     T_CHECK(ct_optim_create(ctx, &bad, CT_PTR(pm, 0), CT_PTR(gm, 0), 64, overlap, 1, &o) ==
-                CT_ERR_INVALID_ARG, "mom 1 accepted for ranger");
+                CT_ERR_INVALID_ARG,
+            "mom 1 accepted for ranger");
     ct_optim_group whole[2] = {{0, 64, 1}, {64, 0, 0}}; /* an empty group is skipped */
     T_OK(ct_optim_create(ctx, &c, CT_PTR(pm, 0), CT_PTR(gm, 0), 64, whole, 2, &o));
     if (o) {
@@ -396,7 +414,8 @@ static void test_api(ct_ctx *ctx)
     }
     /* zero_grad clears exactly grads[off, off + n) */
     float host[64];
-    for (int i = 0; i < 64; i++) host[i] = 3.0f;
+    for (int i = 0; i < 64; i++)
+        host[i] = 3.0f;
     T_OK(ct_buf_write(ctx, gm, 0, sizeof host, host));
     ct_optim_group g1 = {0, 50, 1};
     ct_optim_defaults(CT_OPT_SGD, &c);
@@ -406,7 +425,8 @@ static void test_api(ct_ctx *ctx)
         T_OK(ct_optim_zero_grad(o));
         if (t_download(ctx, gm, host, sizeof host)) {
             int ok = 1;
-            for (int i = 0; i < 64; i++) ok &= host[i] == ((i >= 7 && i < 57) ? 0.0f : 3.0f);
+            for (int i = 0; i < 64; i++)
+                ok &= host[i] == ((i >= 7 && i < 57) ? 0.0f : 3.0f);
             T_CHECK(ok, "zero_grad range");
         }
         ct_optim_free(o);
@@ -440,7 +460,8 @@ int main(void)
         {"ranger", CT_OPT_RANGER, 1, -1, -1, 0, 0, 0, 0, 0},
         {"ranger unscheduled mom", CT_OPT_RANGER, 0, -1, 0.1f, 0, 0, 0, 0, 0},
     };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) run_case(ctx, &cases[i], builds0);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        run_case(ctx, &cases[i], builds0);
     test_resume(ctx);
     ct_ctx_free(ctx);
     return t_finish("test_optim");

@@ -41,8 +41,10 @@ ct_status ct_optim_kind_parse(const char *name, ct_optim_kind *out)
             *out = (ct_optim_kind)k;
             return CT_OK;
         }
-    return ct_error(CT_ERR_INVALID_ARG, "unknown optimizer '%s'; valid names: sgd, adam, radam, "
-                    "ranger", name ? name : "(null)");
+    return ct_error(CT_ERR_INVALID_ARG,
+                    "unknown optimizer '%s'; valid names: sgd, adam, radam, "
+                    "ranger",
+                    name ? name : "(null)");
 }
 
 /* Append to buf[0..n) at *len, keeping it terminated and *len <= n - 1 when it does not fit. */
