@@ -23,6 +23,16 @@ noinst_HEADERS += tests/ref/ref.h tests/guarded.h
 tests_libcttest_la_SOURCES += tests/ref/conv.c tests/ref/linear.c
 EXTRA_DIST += tests/gen/gen_conv.py tests/data/conv_g2_s2_bias.bin tests/data/conv_dw_s2_bias.bin \
 	tests/data/conv_k1_s1_bias.bin tests/data/conv_k5_s3_p2_bias.bin
-check_PROGRAMS += tests/test_conv
+check_PROGRAMS += tests/test_conv tests/test_linear
 tests_test_conv_LDADD = $(TEST_LDADD)
-TESTS += tests/test_conv
+tests_test_linear_LDADD = $(TEST_LDADD)
+TESTS += tests/test_conv tests/test_linear
+
+# batchnorm2d and the label-smoothing loss / top-k (three oracles each); goldens from tests/gen/gen_bnloss.py
+tests_libcttest_la_SOURCES += tests/ref/batchnorm.c tests/ref/loss.c
+EXTRA_DIST += tests/gen/gen_bnloss.py tests/data/bn_train.bin tests/data/bn_eval.bin \
+	tests/data/loss_ls.bin
+check_PROGRAMS += tests/test_batchnorm tests/test_loss
+tests_test_batchnorm_LDADD = $(TEST_LDADD)
+tests_test_loss_LDADD = $(TEST_LDADD)
+TESTS += tests/test_batchnorm tests/test_loss
