@@ -55,7 +55,8 @@ typedef struct {
     float eps;       /* added outside the sqrt (Adam, RAdam, Ranger) */
     float wd;        /* weight decay for the groups whose wd switch is on */
     float beta;      /* RAdam/Ranger softplus of the denominator (SAdam); 0 = off */
-    int decouple_wd; /* 1: p *= 1 - lr*wd before the update (default); 0: L2, g += wd*p */
+    int decouple_wd; /* 1: p *= 1 - lr*wd before the update (default); 0: L2, g += wd*p in the
+                        step (the gradient buffer itself is left unchanged) */
     int lookahead;   /* 1: wrap in Lookahead(la_k, la_alpha) (Ranger sets it; any kind may) */
     int la_k;        /* Lookahead sync period in steps (6) */
     float la_alpha;  /* Lookahead slow-weight step (0.5) */
