@@ -1,12 +1,14 @@
-// Optimizer steps (fastai semantics): one fused kernel per kind (SGD, SGD with momentum, Adam/RAdam)
-// over one parameter group, one work item per parameter element. Hyperparameters are arguments; never reads host-written scalars.
+// Optimizer steps (fastai semantics): one fused kernel per kind (SGD, SGD with momentum,
+// Adam/RAdam) over one parameter group, one work item per parameter element. Hyperparameters are
+// arguments; never reads host-written scalars.
 //
 // Shared signature of every optim_* kernel (all buffers use the flat parameter layout):
 //   p (updated), g (read), m = grad_avg, v = sqr_avg, s = slow weights, each (buffer, offset),
 //   n elements; lr, mom, sqr_mom, eps, wd (0 for a group without weight decay), l2 (1: L2
 //   regularisation g += wd p, 0: decoupled p *= 1 - lr wd), debias1 = 1 - mom^t,
-//   debias2 = 1 - sqr_mom^t, rect (1: rectified branch; always 1 for Adam), v_t (RAdam rectification term; 1 for Adam),
-//   beta (RAdam softplus, 0 off), la_mode (Lookahead flags below), la_alpha.
+//   debias2 = 1 - sqr_mom^t, rect (1: rectified branch; always 1 for Adam), v_t (RAdam
+//   rectification term; 1 for Adam), beta (RAdam softplus, 0 off), la_mode (Lookahead flags
+//   below), la_alpha.
 // Buffers a kind does not use may be any valid buffer; they are never accessed.
 
 #define LA_INIT 1 // first step: slow = p before the update
