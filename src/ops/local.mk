@@ -7,3 +7,5 @@ noinst_HEADERS += src/ops/conv_bias.h
 KERNEL_FILES += kernels/conv.cl
 libcltrain_la_SOURCES += src/ops/act.c src/ops/pool.c src/ops/misc.c
 KERNEL_FILES += kernels/act.cl kernels/pool.cl kernels/misc.cl
+libcltrain_la_SOURCES += src/ops/batchnorm.c src/ops/loss.c
+KERNEL_FILES += kernels/batchnorm.cl kernels/loss.cl

@@ -1,0 +1,282 @@
+/* batchnorm2d kernels against (1) the plain-C double reference on awkward shapes (batch 1, 3;
+ * channels 1, 3, 5, 64; spatial 1, 7, 13, 32; N*HW = 1), (2) central finite differences of the
+ * reference and (3) PyTorch goldens (tests/data/bn_train.bin, bn_eval.bin). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cltrain/ops.h"
+#include "ref/ref.h"
+#include "guarded.h"
+#include "util.h"
+
+/* device buffer -> compare with ref (tensors are guarded: offset G_OFF, sentinels around) */
+static void cmp(ct_ctx *ctx, const char *what, const char *shape, cl_mem m, const double *ref,
+                size_t n, double atol, double rtol)
+{
+    char name[160];
+    snprintf(name, sizeof name, "%s %s", what, shape);
+    g_expect(ctx, m, ref, n, atol, rtol, name);
+}
+
+/* Train forward, backward (write and accumulate), eval forward against the reference for one
+ * shape; `offset` is added to the input (1000 checks the two-pass variance). */
+static void one_case(ct_ctx *ctx, t_rng *r, int n, int c, int hw, float offset, int accum)
+{
+    size_t e = (size_t)n * c * hw;
+    double m = (double)n * hw;
+    float *x = malloc(e * 4), *dy = malloc(e * 4), *dx0 = malloc(e * 4), *g = malloc(c * 4),
+          *b = malloc(c * 4), *rm = malloc(c * 4), *rv = malloc(c * 4), *dg0 = malloc(c * 4),
+          *db0 = malloc(c * 4);
+    t_fill_normal(r, x, e, 2.0f);
+    for (size_t i = 0; i < e; i++) x[i] += offset + (float)((i / hw) % c) * 0.25f;
+    t_fill_normal(r, dy, e, 1.0f);
+    t_fill_uniform(r, dx0, e, -1, 1);
+    t_fill_uniform(r, g, c, 0.5f, 1.5f);
+    t_fill_uniform(r, b, c, -0.5f, 0.5f);
+    t_fill_normal(r, rm, c, 1.0f);
+    t_fill_uniform(r, rv, c, 0.5f, 2.0f);
+    t_fill_uniform(r, dg0, c, -1, 1);
+    t_fill_uniform(r, db0, c, -1, 1);
+
+    double *xd = t_to_double(x, e), *dyd = t_to_double(dy, e), *gd = t_to_double(g, c),
+           *bd = t_to_double(b, c), *rmd = t_to_double(rm, c), *rvd = t_to_double(rv, c);
+    double *out = malloc(e * 8), *mean = malloc(c * 8), *rstd = malloc(c * 8), *dx = malloc(e * 8),
+           *dgam = malloc(c * 8), *dbet = malloc(c * 8), *eval = malloc(e * 8);
+    char shape[96];
+    snprintf(shape, sizeof shape, "N%d C%d HW%d off%g accum%d", n, c, hw, offset, accum);
+
+    cl_mem X = g_put(ctx, x, e), DY = g_put(ctx, dy, e), G = g_put(ctx, g, c), B = g_put(ctx, b, c),
+           RM = g_put(ctx, rm, c), RV = g_put(ctx, rv, c), DX = g_put(ctx, dx0, e), DG = g_put(ctx, dg0, c),
+           DB = g_put(ctx, db0, c), OUT = g_put(ctx, NULL, e), SM = g_put(ctx, NULL, c), SR = g_put(ctx, NULL, c);
+    ct_bn_p p = {n, c, hw, 1e-5f, 0.1f};
+
+    if (m < 2) {
+        /* PyTorch refuses training-mode batch statistics of one value per channel */
+        ct_status st = ct_bn_forward_train(ctx, g_ptr(OUT), g_ptr(SM), g_ptr(SR),
+                                           g_ptr(RM), g_ptr(RV), g_ptr(X),
+                                           g_ptr(G), g_ptr(B), &p);
+        T_CHECK(st == CT_ERR_INVALID_ARG, "train forward with N*HW = 1 must fail (%s)", shape);
+        ct_error_clear();
+        /* backward at N*HW = 1 from given stats: dx = 0, dbeta = dy, dgamma = dy * xhat */
+        float *sm = malloc(c * 4), *sr = malloc(c * 4);
+        for (int ch = 0; ch < c; ch++) sm[ch] = x[ch], sr[ch] = (float)(1 / sqrt(1e-5));
+        T_OK(ct_buf_write(ctx, SM, G_OFF * 4, c * 4, sm));
+        T_OK(ct_buf_write(ctx, SR, G_OFF * 4, c * 4, sr));
+        free(sm), free(sr);
+    } else {
+        T_OK(ct_bn_forward_train(ctx, g_ptr(OUT), g_ptr(SM), g_ptr(SR),
+                                 g_ptr(RM), g_ptr(RV), g_ptr(X), g_ptr(G),
+                                 g_ptr(B), &p));
+        ref_bn_forward_train(out, mean, rstd, rmd, rvd, xd, gd, bd, n, c, hw, 1e-5, 0.1);
+        /* float sums of M terms: the mean is off by ~1e-7 |x| sqrt(log M), xhat by that / std */
+        double at = offset > 100 ? 1e-4 : 2e-5;
+        cmp(ctx, "bn train out", shape, OUT, out, e, at, 1e-4);
+        cmp(ctx, "bn save_mean", shape, SM, mean, c, 1e-6 * (1 + fabs(offset)), 1e-5);
+        cmp(ctx, "bn save_rstd", shape, SR, rstd, c, 1e-6, 1e-4);
+        cmp(ctx, "bn running_mean", shape, RM, rmd, c, 1e-6 * (1 + fabs(offset)), 1e-5);
+        cmp(ctx, "bn running_var", shape, RV, rvd, c, 1e-6, 1e-5);
+    }
+
+    /* backward: dx written (accum 0) or added to dx0 (accum 1); dgamma/dbeta add to dg0/db0 */
+    T_OK(ct_bn_backward(ctx, g_ptr(DX), accum, g_ptr(DG), g_ptr(DB),
+                        g_ptr(DY), g_ptr(X), g_ptr(G), g_ptr(SM),
+                        g_ptr(SR), &p));
+    if (m >= 2) {
+        ref_bn_backward(dx, dgam, dbet, dyd, xd, gd, n, c, hw, 1e-5);
+    } else {
+        for (int ch = 0; ch < c; ch++) dgam[ch] = 0, dbet[ch] = dy[ch];
+        memset(dx, 0, e * 8);
+    }
+    for (size_t i = 0; i < e; i++) dx[i] += accum ? dx0[i] : 0;
+    for (int ch = 0; ch < c; ch++) dgam[ch] += dg0[ch], dbet[ch] += db0[ch];
+    double big = offset > 100 ? 10 : 1; /* at offset 1000 xhat carries the mean's 1e-5 error */
+    cmp(ctx, "bn backward dx", shape, DX, dx, e, 2e-5, 1e-4);
+    cmp(ctx, "bn backward dgamma", shape, DG, dgam, c, 1e-5 * sqrt(m) * big, 1e-4);
+    cmp(ctx, "bn backward dbeta", shape, DB, dbet, c, 1e-5 * sqrt(m), 1e-5);
+
+    /* a NULL din: only the parameter gradients (accumulated again) */
+    T_OK(ct_bn_backward(ctx, CT_PTR_NULL, 0, g_ptr(DG), g_ptr(DB), g_ptr(DY),
+                        g_ptr(X), g_ptr(G), g_ptr(SM), g_ptr(SR), &p));
+    for (int ch = 0; ch < c; ch++) dgam[ch] += dgam[ch] - dg0[ch], dbet[ch] += dbet[ch] - db0[ch];
+    cmp(ctx, "bn backward (no din) dbeta", shape, DB, dbet, c, 2e-5 * sqrt(m), 1e-5);
+
+    /* eval with the original running stats (upload again: training changed them) */
+    T_OK(ct_buf_write(ctx, RM, G_OFF * 4, c * 4, rm));
+    T_OK(ct_buf_write(ctx, RV, G_OFF * 4, c * 4, rv));
+    T_OK(ct_bn_forward_eval(ctx, g_ptr(OUT), g_ptr(X), g_ptr(G), g_ptr(B),
+                            g_ptr(RM), g_ptr(RV), &p));
+    double *rm2 = t_to_double(rm, c), *rv2 = t_to_double(rv, c);
+    ref_bn_forward_eval(eval, xd, gd, bd, rm2, rv2, n, c, hw, 1e-5);
+    cmp(ctx, "bn eval out", shape, OUT, eval, e, 1e-5, 1e-5);
+
+    cl_mem all[] = {X, DY, G, B, RM, RV, DX, DG, DB, OUT, SM, SR};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) ct_buf_free(ctx, all[i]);
+    free(x), free(dy), free(dx0), free(g), free(b), free(rm), free(rv), free(dg0), free(db0);
+    free(xd), free(dyd), free(gd), free(bd), free(rmd), free(rvd), free(rm2), free(rv2);
+    free(out), free(mean), free(rstd), free(dx), free(dgam), free(dbet), free(eval);
+}
+
+/* L = sum dy * bn(x; gamma, beta) in double */
+static double loss_of(const double *x, const double *g, const double *b, const double *dy, int n,
+                      int c, int hw)
+{
+    size_t e = (size_t)n * c * hw;
+    double *out = malloc(e * sizeof *out), s = 0;
+    ref_bn_forward_train(out, NULL, NULL, NULL, NULL, x, g, b, n, c, hw, 1e-5, 0.1);
+    for (size_t i = 0; i < e; i++) s += dy[i] * out[i];
+    free(out);
+    return s;
+}
+
+/* central difference of loss_of in v[i] */
+static double fd(double *v, size_t i, const double *x, const double *g, const double *b,
+                 const double *dy, int n, int c, int hw)
+{
+    const double h = 1e-5;
+    double keep = v[i];
+    v[i] = keep + h;
+    double lp = loss_of(x, g, b, dy, n, c, hw);
+    v[i] = keep - h;
+    double lm = loss_of(x, g, b, dy, n, c, hw);
+    v[i] = keep;
+    return (lp - lm) / (2 * h);
+}
+
+static int close_d(double a, double ref, double atol, double rtol)
+{
+    return fabs(a - ref) <= atol + rtol * fabs(ref);
+}
+
+/* The reference backward against central differences of the reference forward (double). */
+static void fd_case(t_rng *r, int n, int c, int hw)
+{
+    size_t e = (size_t)n * c * hw;
+    double *x = malloc(e * 8), *dy = malloc(e * 8), *g = malloc(c * 8), *b = malloc(c * 8),
+           *dx = malloc(e * 8), *dg = malloc(c * 8), *db = malloc(c * 8);
+    for (size_t i = 0; i < e; i++) x[i] = 1 + 2 * t_normal(r), dy[i] = t_normal(r);
+    for (int i = 0; i < c; i++) g[i] = 0.5 + t_uniform(r), b[i] = t_normal(r);
+    ref_bn_backward(dx, dg, db, dy, x, g, n, c, hw, 1e-5);
+    int bad = 0;
+    /* truncation O(h^2 f''') and rounding 1e-16 |L| / h: both below 1e-7 here */
+    for (size_t i = 0; i < e; i++) bad += !close_d(dx[i], fd(x, i, x, g, b, dy, n, c, hw), 1e-7, 1e-6);
+    for (int i = 0; i < c; i++) {
+        bad += !close_d(dg[i], fd(g, i, x, g, b, dy, n, c, hw), 1e-7, 1e-6);
+        bad += !close_d(db[i], fd(b, i, x, g, b, dy, n, c, hw), 1e-7, 1e-6);
+    }
+    T_CHECK(bad == 0, "finite differences vs ref_bn_backward N%d C%d HW%d: %d off", n, c, hw, bad);
+    free(x), free(dy), free(g), free(b), free(dx), free(dg), free(db);
+}
+
+static const float *gt(const t_golden *gd, const char *name, size_t numel)
+{
+    const t_tensor *t = t_golden_get(gd, name);
+    if (t && t->numel != numel) {
+        fprintf(stderr, "golden %s: %zu elements, expected %zu\n", name, t->numel, numel);
+        return NULL;
+    }
+    return t ? t->data : NULL;
+}
+
+/* The PyTorch train step and eval golden files. */
+static void golden_cases(ct_ctx *ctx)
+{
+    t_golden *gd = t_golden_load("bn_train.bin");
+    T_CHECK(gd != NULL, "bn_train.bin missing");
+    if (gd) {
+        const t_tensor *xt = t_golden_get(gd, "input");
+        int n = xt ? xt->dims[0] : 0, c = xt ? xt->dims[1] : 0, hw = xt ? xt->dims[2] * xt->dims[3] : 0;
+        size_t e = (size_t)n * c * hw;
+        const float *g = gt(gd, "gamma", c), *b = gt(gd, "beta", c), *rm0 = gt(gd, "running_mean0", c),
+                    *rv0 = gt(gd, "running_var0", c), *dy = gt(gd, "dout", e);
+        T_CHECK(xt && xt->ndim == 4 && g && b && rm0 && rv0 && dy, "bn_train.bin incomplete");
+        float *zero = calloc(c ? c : 1, sizeof *zero);
+        if (xt && xt->ndim == 4 && g && b && rm0 && rv0 && dy && zero) {
+            cl_mem X = g_put(ctx, xt->data, e), G = g_put(ctx, g, c), B = g_put(ctx, b, c),
+                   RM = g_put(ctx, rm0, c), RV = g_put(ctx, rv0, c), DY = g_put(ctx, dy, e),
+                   OUT = g_put(ctx, NULL, e), DX = g_put(ctx, NULL, e),
+                   SM = g_put(ctx, NULL, c), SR = g_put(ctx, NULL, c),
+                   DG = g_put(ctx, zero, c), DB = g_put(ctx, zero, c);
+            ct_bn_p p = {n, c, hw, 1e-5f, 0.1f};
+            T_OK(ct_bn_forward_train(ctx, g_ptr(OUT), g_ptr(SM), g_ptr(SR),
+                                     g_ptr(RM), g_ptr(RV), g_ptr(X),
+                                     g_ptr(G), g_ptr(B), &p));
+            T_OK(ct_bn_backward(ctx, g_ptr(DX), 0, g_ptr(DG), g_ptr(DB),
+                                g_ptr(DY), g_ptr(X), g_ptr(G), g_ptr(SM),
+                                g_ptr(SR), &p));
+            /* torch computes in float too: allow both sides' float rounding */
+            struct { const char *name; cl_mem m; size_t n; double atol, rtol; } chk[] = {
+                {"output", OUT, e, 2e-5, 1e-4},        {"running_mean", RM, c, 1e-6, 1e-5},
+                {"running_var", RV, c, 1e-6, 1e-5},    {"din", DX, e, 2e-5, 1e-4},
+                {"dgamma", DG, c, 1e-4, 1e-4},         {"dbeta", DB, c, 1e-4, 1e-5}};
+            for (size_t i = 0; i < sizeof chk / sizeof chk[0]; i++) {
+                const float *want = gt(gd, chk[i].name, chk[i].n);
+                double *wd = want ? t_to_double(want, chk[i].n) : NULL;
+                T_CHECK(wd != NULL, "bn_train.bin: %s", chk[i].name);
+                if (wd) cmp(ctx, "bn golden train", chk[i].name, chk[i].m, wd, chk[i].n,
+                            chk[i].atol, chk[i].rtol);
+                free(wd);
+            }
+            cl_mem all[] = {X, G, B, RM, RV, DY, OUT, DX, SM, SR, DG, DB};
+            for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) ct_buf_free(ctx, all[i]);
+        }
+        free(zero);
+        t_golden_free(gd);
+    }
+
+    gd = t_golden_load("bn_eval.bin");
+    T_CHECK(gd != NULL, "bn_eval.bin missing");
+    if (gd) {
+        const t_tensor *xt = t_golden_get(gd, "input");
+        int n = xt ? xt->dims[0] : 0, c = xt ? xt->dims[1] : 0, hw = xt ? xt->dims[2] * xt->dims[3] : 0;
+        size_t e = (size_t)n * c * hw;
+        const float *g = gt(gd, "gamma", c), *b = gt(gd, "beta", c), *rm = gt(gd, "running_mean", c),
+                    *rv = gt(gd, "running_var", c), *want = gt(gd, "output", e);
+        T_CHECK(xt && xt->ndim == 4 && g && b && rm && rv && want, "bn_eval.bin incomplete");
+        if (xt && xt->ndim == 4 && g && b && rm && rv && want) {
+            cl_mem X = g_put(ctx, xt->data, e), G = g_put(ctx, g, c), B = g_put(ctx, b, c),
+                   RM = g_put(ctx, rm, c), RV = g_put(ctx, rv, c), OUT = g_put(ctx, NULL, e);
+            ct_bn_p p = {n, c, hw, 1e-5f, 0.1f};
+            T_OK(ct_bn_forward_eval(ctx, g_ptr(OUT), g_ptr(X), g_ptr(G),
+                                    g_ptr(B), g_ptr(RM), g_ptr(RV), &p));
+            double *wd = t_to_double(want, e);
+            cmp(ctx, "bn golden eval", "output", OUT, wd, e, 1e-5, 1e-5);
+            free(wd);
+            cl_mem all[] = {X, G, B, RM, RV, OUT};
+            for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) ct_buf_free(ctx, all[i]);
+        }
+        t_golden_free(gd);
+    }
+}
+
+int main(void)
+{
+    ct_ctx *ctx;
+    int rc = t_ctx(&ctx);
+    if (rc != T_PASS) return rc;
+    t_rng r;
+    t_rng_seed(&r, 7);
+
+    const int ns[] = {1, 3}, cs[] = {1, 3, 5, 64}, ss[] = {1, 7, 13, 32};
+    int k = 0;
+    for (size_t a = 0; a < 2; a++)
+        for (size_t b = 0; b < 4; b++)
+            for (size_t s = 0; s < 4; s++, k++)
+                one_case(ctx, &r, ns[a], cs[b], ss[s] * ss[s], 0.0f, k % 2);
+    one_case(ctx, &r, 3, 5, 32 * 32, 1000.0f, 1); /* large mean: needs the two-pass variance */
+    one_case(ctx, &r, 2, 3, 1, 0.0f, 0);          /* N*HW = 2: unbiased factor 2 */
+
+    fd_case(&r, 3, 2, 7);
+    fd_case(&r, 1, 3, 2);
+    fd_case(&r, 2, 1, 1);
+
+    /* bad arguments are refused with a message, not launched */
+    ct_bn_p bad = {0, 3, 4, 1e-5f, 0.1f};
+    T_CHECK(ct_bn_forward_eval(ctx, CT_PTR_NULL, CT_PTR_NULL, CT_PTR_NULL, CT_PTR_NULL, CT_PTR_NULL,
+                               CT_PTR_NULL, &bad) == CT_ERR_INVALID_ARG, "N = 0 must be refused");
+    ct_error_clear();
+
+    golden_cases(ctx);
+    ct_ctx_free(ctx);
+    return t_finish("test_batchnorm");
+}
