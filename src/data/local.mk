@@ -1,1 +1,6 @@
-# src/data: sources of this area (appended to the lists in Makefile.am)
+# src/data: datasets (IDX, CIFAR-10, image folders), transforms, threaded loader, normalisation
+pkginclude_HEADERS += include/cltrain/data.h
+noinst_HEADERS += src/data/internal.h
+libcltrain_la_SOURCES += src/data/classnames.c src/data/augment.c src/data/idx.c \
+	src/data/cifar.c src/data/folder.c src/data/dataset.c src/data/loader.c src/data/normalize.c
+KERNEL_FILES += kernels/normalize.cl
