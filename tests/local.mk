@@ -36,3 +36,14 @@ check_PROGRAMS += tests/test_batchnorm tests/test_loss
 tests_test_batchnorm_LDADD = $(TEST_LDADD)
 tests_test_loss_LDADD = $(TEST_LDADD)
 TESTS += tests/test_batchnorm tests/test_loss
+
+# activations, pooling, GAP, channel scale, dropout, SA (three oracles); goldens from tests/gen/gen_actpool.py
+tests_libcttest_la_SOURCES += tests/ref/act.c tests/ref/pool.c tests/ref/misc.c
+EXTRA_DIST += tests/gen/gen_actpool.py tests/data/mish_golden.bin tests/data/sa_spectral.bin \
+	tests/data/pool_max_stem.bin tests/data/pool_max_stem32.bin tests/data/pool_max_ceil.bin \
+	tests/data/pool_max_k2ceil.bin tests/data/pool_avg_id7.bin tests/data/pool_avg_id13.bin \
+	tests/data/pool_avg_padceil.bin tests/data/pool_avg_padceil9.bin
+check_PROGRAMS += tests/test_act tests/test_pool
+tests_test_act_LDADD = $(TEST_LDADD)
+tests_test_pool_LDADD = $(TEST_LDADD)
+TESTS += tests/test_act tests/test_pool
