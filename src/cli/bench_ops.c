@@ -147,7 +147,7 @@ static ct_status bench_convs(ct_ctx *ctx, int size, int bs, int reps)
 typedef struct {
     int n, c, hw; /* activation (N, C, H*W), square planes */
     ct_pool_p pool;
-    bufs b; /* x, y, dy, dx, argmax */
+    bufs b; /* x, y, dy, dx, argmax, 8 per-channel arrays of C (batchnorm) */
 } mem_run;
 
 typedef struct {
@@ -196,6 +196,21 @@ static ct_status add_pass(ct_ctx *ctx, void *u, int pass)
     return ct_add_backward(ctx, P(&r->b, 3), 0, P(&r->b, 1), 1, P(&r->b, 2), n);
 }
 
+/* batchnorm2d training forward / backward; per-channel arrays in buffer 5: save mean, save rstd,
+ * running mean, running var, gamma, beta, dgamma, dbeta */
+static ct_status bn_pass(ct_ctx *ctx, void *u, int pass)
+{
+    mem_run *r = u;
+    ct_bn_p p = {r->n, r->c, r->hw, 1e-5f, 0.1f};
+    ct_ptr ch[8];
+    for (int i = 0; i < 8; i++) ch[i] = ct_ptr_add(P(&r->b, 5), (size_t)i * r->c);
+    if (pass == 0)
+        return ct_bn_forward_train(ctx, P(&r->b, 1), ch[0], ch[1], ch[2], ch[3], P(&r->b, 0),
+                                   ch[4], ch[5], &p);
+    return ct_bn_backward(ctx, P(&r->b, 3), 0, ch[6], ch[7], P(&r->b, 2), P(&r->b, 0), ch[4], ch[0],
+                          ch[1], &p);
+}
+
 /* Ideal bytes: pools count the input once and the output (+ int32 argmax) at 1/stride^2 size. */
 static const mem_op mem_ops[] = {
     {"relu fwd", relu_pass, 0, 8, 0},        {"relu bwd", relu_pass, 1, 12, 0},
@@ -203,6 +218,7 @@ static const mem_op mem_ops[] = {
     {"add fwd", add_pass, 0, 12, 0},         {"add bwd (=, +=)", add_pass, 1, 16, 0},
     {"maxpool3 s2 fwd", maxpool_pass, 0, 4, 8}, {"maxpool3 s2 bwd", maxpool_pass, 1, 4, 8},
     {"avgpool2 s2 fwd", avgpool_pass, 0, 4, 4}, {"avgpool2 s2 bwd", avgpool_pass, 1, 4, 4},
+    {"batchnorm fwd", bn_pass, 0, 8, 0},     {"batchnorm bwd", bn_pass, 1, 12, 0},
 };
 
 static ct_status bench_mem(ct_ctx *ctx, int size, int bs, int reps)
@@ -215,8 +231,8 @@ static ct_status bench_mem(ct_ctx *ctx, int size, int bs, int reps)
         if (side < 2) continue;
         mem_run r = {bs, c, side * side, {bs, c, side, side, 3, 2, 1, 0}, {{0}}};
         size_t n = (size_t)bs * c * side * side;
-        const size_t sizes[5] = {n, n, n, n, n};
-        ct_status st = bufs_alloc(ctx, &r.b, sizes, 5);
+        const size_t sizes[6] = {n, n, n, n, n, 8 * (size_t)c};
+        ct_status st = bufs_alloc(ctx, &r.b, sizes, 6);
         for (size_t i = 0; i < sizeof mem_ops / sizeof mem_ops[0] && st == CT_OK; i++) {
             const mem_op *o = &mem_ops[i];
             int avg = o->fn == avgpool_pass;
