@@ -125,6 +125,12 @@ CT_NODISCARD ct_status ct_data_verify(ct_dataset *ds, int workers, size_t *n_fai
 CT_NODISCARD ct_status ct_image_load(const char *path, int channels, int size, int crop_xtra,
                                      uint8_t *out);
 
+/* Write the synthetic shapes dataset to dir/{train,val}/<colour>_<shape>/NNNNN.(png|jpg):
+ * 10 classes (circle, square, triangle, cross, ring x red, blue), n_train/n_val images in all
+ * (classes round-robin, PNG and JPEG alternating), size x size RGB, deterministic in seed. */
+CT_NODISCARD ct_status ct_data_make_shapes(const char *dir, int n_train, int n_val, int size,
+                                           uint64_t seed);
+
 /* ---- threaded loader ------------------------------------------------------------------------ */
 
 typedef struct {

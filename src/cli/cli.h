@@ -13,8 +13,11 @@ typedef int (*ct_cmd_fn)(int argc, char **argv);
 
 int cmd_devices(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
+int cmd_data(int argc, char **argv);
+int cmd_make_dataset(int argc, char **argv);
 /* bench families (src/cli/bench_*.c), dispatched by cmd_bench */
 int bench_ops(int argc, char **argv);
+int bench_data(int argc, char **argv);
 
 /* Print "cltrain: <what>: <status>: <detail>" for a failed library call. */
 void cli_report(const char *what, int status);

@@ -2,5 +2,7 @@
 pkginclude_HEADERS += include/cltrain/data.h
 noinst_HEADERS += src/data/internal.h
 libcltrain_la_SOURCES += src/data/classnames.c src/data/augment.c src/data/idx.c \
-	src/data/cifar.c src/data/folder.c src/data/dataset.c src/data/loader.c src/data/normalize.c
+	src/data/cifar.c src/data/folder.c src/data/dataset.c src/data/loader.c src/data/normalize.c \
+	src/data/shapes.c
 KERNEL_FILES += kernels/normalize.cl
+cltrain_SOURCES += src/cli/cmd_data.c src/cli/cmd_make_dataset.c src/cli/bench_data.c
