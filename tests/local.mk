@@ -44,7 +44,14 @@ EXTRA_DIST += tests/gen/gen_actpool.py tests/data/mish_golden.bin tests/data/sa_
 	tests/data/pool_max_stem.bin tests/data/pool_max_stem32.bin tests/data/pool_max_ceil.bin \
 	tests/data/pool_max_k2ceil.bin tests/data/pool_avg_id7.bin tests/data/pool_avg_id13.bin \
 	tests/data/pool_avg_padceil.bin tests/data/pool_avg_padceil9.bin
-check_PROGRAMS += tests/test_act tests/test_pool
+check_PROGRAMS += tests/test_act tests/test_pool tests/test_misc
 tests_test_act_LDADD = $(TEST_LDADD)
 tests_test_pool_LDADD = $(TEST_LDADD)
-TESTS += tests/test_act tests/test_pool
+tests_test_misc_LDADD = $(TEST_LDADD)
+TESTS += tests/test_act tests/test_pool tests/test_misc
+
+# models and the static graph (src/nn): counts/names without a device, graph FD on the device
+EXTRA_DIST += tests/gen/gen_models.py tests/data/model_names.txt
+check_PROGRAMS += tests/test_models
+tests_test_models_LDADD = $(TEST_LDADD)
+TESTS += tests/test_models

@@ -67,8 +67,9 @@ typedef struct {
 
 typedef struct {
     int c, h, w;    /* per sample: (N, c, h, w); linear/gap outputs are (N, c, 1, 1) */
-    int per_sample; /* 1: N*c*h*w elements; 0: c elements (batchnorm saved mean/rstd) */
+    int per_sample; /* 1: N*c*h*w elements; 0: c*h*w elements (bn saved stats, sa w_sn) */
     int is_int;     /* int32 contents (maxpool argmax); 4 bytes like float */
+    int train_only; /* saved only for backward: not planned in eval mode */
 } ct_value;
 
 typedef enum {
@@ -82,7 +83,9 @@ typedef enum {
     CT_NODE_ADD,      /* in[0] + in[1] -> out */
     CT_NODE_CHSCALE,  /* in[0] x (N,C,H,W) * in[1] gate (N,C,1,1) -> out */
     CT_NODE_DROPOUT,  /* in[0] -> out; aux[0] mask; p */
-    CT_NODE_SA,       /* SimpleSelfAttention: in[0] -> out; param gamma, weight_orig; buf u, v */
+    CT_NODE_SA,       /* SimpleSelfAttention: in[0] -> out; param gamma, weight_orig; buf u, v;
+                         aux convx (N,C,HW), xxt (N,C,C), o (N,C,HW), w_sn + sigma (C*C+1); the
+                         gradient slot of aux[3] holds d loss / d w_sn during backward */
 } ct_node_kind;
 
 typedef struct {
@@ -90,7 +93,7 @@ typedef struct {
     char label[80];   /* module path of the node ("4.0.convpath.0"), "" for unnamed */
     int in[2];        /* value ids, -1 absent */
     int out;          /* value id */
-    int aux[2];       /* saved values (bn mean/rstd, argmax, mask), -1 absent */
+    int aux[4];       /* saved values (bn mean/rstd, argmax, mask, sa), -1 absent */
     int param[2];     /* state tensor ids, -1 absent */
     int buf[2];       /* state tensor ids (bn running mean/var; sa u/v), -1 absent */
     int k, stride, pad, groups, ceil_mode; /* conv and pools */
@@ -166,9 +169,10 @@ typedef struct {
     size_t dlogits_off;   /* train: a planned slot for d loss / d logits (N, n_out) */
 } ct_plan;
 
-/* Plan the arena of graph g for batch n in train (keep what backward needs, plan gradients) or
- * eval mode (reuse after last use). */
-CT_NODISCARD ct_status ct_graph_plan(const ct_graph *g, int n, int train, ct_plan *out);
+/* Plan the arena of graph g for batch n: mode 0 eval (reuse after last use), CT_PLAN_TRAIN (keep
+ * what backward needs, plan gradients), | CT_PLAN_INPUT_GRAD (also d loss / d input, for tests). */
+enum { CT_PLAN_TRAIN = 1, CT_PLAN_INPUT_GRAD = 2 };
+CT_NODISCARD ct_status ct_graph_plan(const ct_graph *g, int n, int mode, ct_plan *out);
 void ct_plan_free(ct_plan *p);
 
 /* ---- execution (src/nn/exec.c) --------------------------------------------------------------- */

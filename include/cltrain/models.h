@@ -50,6 +50,11 @@ typedef struct {
     ct_idpool pool; /* identity-path pool: AvgPool2d(2, ceil_mode=True) or MaxPool2d(2) */
     float p;        /* head dropout; 0 (default): no dropout node */
     uint64_t seed;  /* init RNG seed (kaiming normal) and dropout mask stream; default 0 */
+    /* fastai XResNet constructor knobs (0 = the arch's own): blocks per stage, widen (stage widths
+     * int(w * widen)), stem_szs; small values give tiny nets with the same module names */
+    int layers[4];
+    float widen;
+    int stem[3];
 } ct_model_opts;
 
 void ct_model_opts_default(ct_model_opts *o);

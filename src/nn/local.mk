@@ -1,1 +1,5 @@
-# src/nn: sources of this area (appended to the lists in Makefile.am)
+# src/nn: the static graph, the activation memory plan, the xresnet family (host + device model)
+pkginclude_HEADERS += include/cltrain/graph.h include/cltrain/models.h
+noinst_HEADERS += src/nn/nn.h
+libcltrain_la_SOURCES += src/nn/graph.c src/nn/plan.c src/nn/exec.c src/nn/xresnet.c \
+	src/nn/model.c
