@@ -126,12 +126,15 @@ ct_status ct_dropout_backward(ct_ctx *ctx, ct_ptr din, int accum, ct_ptr dout, c
 
 /* ---- spectral norm --------------------------------------------------------------------------- */
 
+static ct_status bad_sn(int rows, int cols, const char *fn)
+{
+    return ct_error(CT_ERR_INVALID_ARG, "src/ops/misc.c %s: bad shape %dx%d", fn, rows, cols);
+}
+
 ct_status ct_specnorm_forward(ct_ctx *ctx, ct_ptr w_sn, ct_ptr sigma, ct_ptr u, ct_ptr v, ct_ptr w,
                               int rows, int cols, int update)
 {
-    if (rows < 1 || cols < 1)
-        return ct_error(CT_ERR_INVALID_ARG, "src/ops/misc.c ct_specnorm_forward: bad shape %dx%d",
-                        rows, cols);
+    if (rows < 1 || cols < 1) return bad_sn(rows, cols, "ct_specnorm_forward");
     cl_kernel k;
     ct_status st = get_misc(ctx, "sn_power", &k);
     if (st != CT_OK) return st;
@@ -150,9 +153,7 @@ ct_status ct_specnorm_forward(ct_ctx *ctx, ct_ptr w_sn, ct_ptr sigma, ct_ptr u, 
 ct_status ct_specnorm_backward(ct_ctx *ctx, ct_ptr dw, ct_ptr dw_sn, ct_ptr w, ct_ptr u, ct_ptr v,
                                ct_ptr sigma, int rows, int cols)
 {
-    if (rows < 1 || cols < 1)
-        return ct_error(CT_ERR_INVALID_ARG, "src/ops/misc.c ct_specnorm_backward: bad shape %dx%d",
-                        rows, cols);
+    if (rows < 1 || cols < 1) return bad_sn(rows, cols, "ct_specnorm_backward");
     cl_mem scratch;
     ct_status st = ct_ctx_scratch(ctx, sizeof(float), &scratch);
     if (st != CT_OK) return st;

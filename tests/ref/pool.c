@@ -14,7 +14,12 @@ int ref_pool_out(int size, int k, int s, int pad, int ceil_mode)
     return o;
 }
 
-/* Visit every output (plane, oy, ox) with its window clipped to the input [y0,y1) x [x0,x1) and
+/* Output sizes oh, ow and the plane size hw of p, as locals. */
+#define POOL_DIMS(p)                                                                               \
+    int oh = ref_pool_out((p)->h, (p)->k, (p)->stride, (p)->pad, (p)->ceil_mode);                  \
+    int ow = ref_pool_out((p)->w, (p)->k, (p)->stride, (p)->pad, (p)->ceil_mode);                  \
+    size_t hw = (size_t)(p)->h * (p)->w
+/* Visit every output (plane, oy, ox); window() clips it to the input [y0,y1) x [x0,x1) and gives
  * the count_include_pad divisor (the window clipped to the padded input only). */
 #define POOL_LOOP(p, OH, OW)                                                                       \
     for (int pl = 0; pl < (p)->n * (p)->c; pl++)                                                   \
@@ -34,9 +39,7 @@ static void window(const ct_pool_p *p, int oy, int ox, int *y0, int *y1, int *x0
 
 void ref_maxpool_forward(double *out, int *argmax, const double *in, const ct_pool_p *p)
 {
-    int oh = ref_pool_out(p->h, p->k, p->stride, p->pad, p->ceil_mode);
-    int ow = ref_pool_out(p->w, p->k, p->stride, p->pad, p->ceil_mode);
-    size_t hw = (size_t)p->h * p->w;
+    POOL_DIMS(p);
     POOL_LOOP(p, oh, ow)
     {
         int y0, y1, x0, x1, div;
@@ -55,9 +58,7 @@ void ref_maxpool_forward(double *out, int *argmax, const double *in, const ct_po
 
 void ref_maxpool_backward(double *din, const double *dout, const int *argmax, const ct_pool_p *p)
 {
-    int oh = ref_pool_out(p->h, p->k, p->stride, p->pad, p->ceil_mode);
-    int ow = ref_pool_out(p->w, p->k, p->stride, p->pad, p->ceil_mode);
-    size_t hw = (size_t)p->h * p->w;
+    POOL_DIMS(p);
     for (size_t i = 0; i < (size_t)p->n * p->c * hw; i++) din[i] = 0;
     POOL_LOOP(p, oh, ow)
     {
@@ -68,9 +69,7 @@ void ref_maxpool_backward(double *din, const double *dout, const int *argmax, co
 
 void ref_avgpool_forward(double *out, const double *in, const ct_pool_p *p)
 {
-    int oh = ref_pool_out(p->h, p->k, p->stride, p->pad, p->ceil_mode);
-    int ow = ref_pool_out(p->w, p->k, p->stride, p->pad, p->ceil_mode);
-    size_t hw = (size_t)p->h * p->w;
+    POOL_DIMS(p);
     POOL_LOOP(p, oh, ow)
     {
         int y0, y1, x0, x1, div;
@@ -84,9 +83,7 @@ void ref_avgpool_forward(double *out, const double *in, const ct_pool_p *p)
 
 void ref_avgpool_backward(double *din, const double *dout, const ct_pool_p *p)
 {
-    int oh = ref_pool_out(p->h, p->k, p->stride, p->pad, p->ceil_mode);
-    int ow = ref_pool_out(p->w, p->k, p->stride, p->pad, p->ceil_mode);
-    size_t hw = (size_t)p->h * p->w;
+    POOL_DIMS(p);
     for (size_t i = 0; i < (size_t)p->n * p->c * hw; i++) din[i] = 0;
     POOL_LOOP(p, oh, ow)
     {
