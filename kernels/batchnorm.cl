@@ -1,5 +1,5 @@
 // BatchNorm2d kernels: training forward (batch stats, running-stat update), eval forward, backward.
-// No work-group collectives (PoCL): tree reductions in local memory; the local size is a power of two.
+// No work-group collectives (PoCL): local-memory tree reductions; local sizes are powers of two.
 
 // Work-group sum of a float2, returned to every work item. Call in uniform control flow.
 // red: local float2[get_local_size(0)], a power of two.
@@ -92,12 +92,17 @@ kernel void bn_forward_train(global float *out, ulong out_off, global float *sav
         save_mean[save_mean_off + ch] = mean;
         save_rstd[save_rstd_off + ch] = rstd;
         float unbiased = m > 1.0f ? var * (m / (m - 1.0f)) : NAN;
-        run_mean[run_mean_off + ch] = (1.0f - momentum) * run_mean[run_mean_off + ch] + momentum * mean;
-        run_var[run_var_off + ch] = (1.0f - momentum) * run_var[run_var_off + ch] + momentum * unbiased;
+        global float *rm = run_mean + run_mean_off + ch, *rv = run_var + run_var_off + ch;
+        *rm = (1.0f - momentum) * *rm + momentum * mean;
+        *rv = (1.0f - momentum) * *rv + momentum * unbiased;
     }
 
     float g = gamma[gamma_off + ch] * rstd, b = beta[beta_off + ch];
-    BN_FOR_CHANNEL(q) out[out_off + base + BN_REL(q)] = (x[x_off + base + BN_REL(q)] - mean) * g + b;
+    BN_FOR_CHANNEL(q)
+    {
+        ulong i = base + BN_REL(q);
+        out[out_off + i] = (x[x_off + i] - mean) * g + b;
+    }
 }
 
 // Elementwise over N*C*HW: out = (x - run_mean) / sqrt(run_var + eps) * gamma + beta.

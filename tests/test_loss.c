@@ -6,8 +6,8 @@
 #include <string.h>
 
 #include "cltrain/ops.h"
-#include "ref/ref.h"
 #include "guarded.h"
+#include "ref/ref.h"
 #include "util.h"
 
 /* Device tensors: logits and outputs are guarded (offset G_OFF, sentinels around; outputs start
@@ -48,11 +48,10 @@ static int down(ct_ctx *ctx, cl_mem m, void *h, size_t n)
 
 static ct_status run_all(ct_ctx *ctx, bufs *b, int n, int c, float eps)
 {
-    ct_status st = ct_xent_forward(ctx, g_ptr(b->loss), g_ptr(b->x), CT_PTR(b->y, G_OFF),
-                                   n, c, eps);
+    ct_status st =
+        ct_xent_forward(ctx, g_ptr(b->loss), g_ptr(b->x), CT_PTR(b->y, G_OFF), n, c, eps);
     if (st == CT_OK)
-        st = ct_xent_backward(ctx, g_ptr(b->dx), g_ptr(b->x), CT_PTR(b->y, G_OFF), n, c,
-                              eps);
+        st = ct_xent_backward(ctx, g_ptr(b->dx), g_ptr(b->x), CT_PTR(b->y, G_OFF), n, c, eps);
     if (st == CT_OK)
         st = ct_topk_correct(ctx, g_ptr(b->top), g_ptr(b->x), CT_PTR(b->y, G_OFF), n, c);
     return st;
@@ -82,7 +81,8 @@ static void one_case(ct_ctx *ctx, t_rng *r, int n, int c, float eps, int kind)
         if (kind == 1 && i % c == (i / c) % c) x[i] = 1e4f;
         if (kind == 2) x[i] = floorf(x[i] / 3);
     }
-    for (int i = 0; i < n; i++) y[i] = (int)(t_uniform(r) * c);
+    for (int i = 0; i < n; i++)
+        y[i] = (int)(t_uniform(r) * c);
     char shape[96];
     snprintf(shape, sizeof shape, "N%d C%d eps%g kind%d", n, c, eps, kind);
     bufs b;
@@ -135,8 +135,10 @@ static void fd_case(t_rng *r, int n, int c, double eps)
     size_t e = (size_t)n * c;
     double *x = malloc(e * 8), *dx = malloc(e * 8), h = 1e-5;
     int *y = malloc((size_t)n * 4), bad = 0;
-    for (size_t i = 0; i < e; i++) x[i] = 3 * t_normal(r);
-    for (int i = 0; i < n; i++) y[i] = (int)(t_uniform(r) * c);
+    for (size_t i = 0; i < e; i++)
+        x[i] = 3 * t_normal(r);
+    for (int i = 0; i < n; i++)
+        y[i] = (int)(t_uniform(r) * c);
     ref_xent_backward(dx, x, y, n, c, eps);
     for (size_t i = 0; i < e; i++) {
         double keep = x[i];
@@ -177,7 +179,8 @@ static void golden_case(ct_ctx *ctx, const t_golden *g, const char *tag)
     size_t e = (size_t)n * c;
     int *y = malloc((size_t)n * 4), *want = malloc((size_t)n * 4);
     float *got = malloc(e * 4);
-    for (int i = 0; i < n; i++) y[i] = (int)lab[i], want[i] = (t1[i] > 0.5f) | (t5[i] > 0.5f) << 1;
+    for (int i = 0; i < n; i++)
+        y[i] = (int)lab[i], want[i] = (t1[i] > 0.5f) | (t5[i] > 0.5f) << 1;
     bufs b;
     if (setup(ctx, &b, xt->data, y, n, c)) {
         T_OK(run_all(ctx, &b, n, c, 0.1f));
@@ -186,7 +189,8 @@ static void golden_case(ct_ctx *ctx, const t_golden *g, const char *tag)
         if (down(ctx, b.loss, got, n)) {
             t_close_f(what, got, each, n, 2e-6, 2e-6);
             double s = 0;
-            for (int i = 0; i < n; i++) s += got[i];
+            for (int i = 0; i < n; i++)
+                s += got[i];
             float m = (float)(s / n);
             snprintf(what, sizeof what, "golden mean loss%s", tag);
             t_close_f(what, &m, mean, 1, 2e-6, 2e-6);
@@ -223,7 +227,8 @@ int main(void)
     fd_case(&r, 4, 5, 0.0);
 
     T_CHECK(ct_xent_forward(ctx, CT_PTR_NULL, CT_PTR_NULL, CT_PTR_NULL, 0, 10, 0.1f) ==
-                CT_ERR_INVALID_ARG, "N = 0 must be refused");
+                CT_ERR_INVALID_ARG,
+            "N = 0 must be refused");
     ct_error_clear();
 
     t_golden *g = t_golden_load("loss_ls.bin");

@@ -5,8 +5,9 @@
 static ct_status check_p(const ct_bn_p *p, const char *fn)
 {
     if (!p || p->n <= 0 || p->c <= 0 || p->hw <= 0)
-        return ct_error(CT_ERR_INVALID_ARG, "%s (src/ops/batchnorm.c): bad shape (N %d, C %d, HW %d)",
-                        fn, p ? p->n : 0, p ? p->c : 0, p ? p->hw : 0);
+        return ct_error(CT_ERR_INVALID_ARG,
+                        "%s (src/ops/batchnorm.c): bad shape (N %d, C %d, HW %d)", fn,
+                        p ? p->n : 0, p ? p->c : 0, p ? p->hw : 0);
     if ((double)p->n * p->c * p->hw > 4294967295.0)
         return ct_error(CT_ERR_OVERFLOW, "%s (src/ops/batchnorm.c): N*C*HW over 2^32", fn);
     if (!(p->eps > 0))
@@ -45,7 +46,8 @@ ct_status ct_bn_forward_train(ct_ctx *ctx, ct_ptr out, ct_ptr save_mean, ct_ptr 
     ct_status st = check_p(p, "ct_bn_forward_train");
     if (st != CT_OK) return st;
     if (!all_present((ct_ptr[]){out, save_mean, save_rstd, run_mean, run_var, in, gamma, beta}, 8))
-        return ct_error(CT_ERR_INVALID_ARG, "ct_bn_forward_train (src/ops/batchnorm.c): a NULL buffer");
+        return ct_error(CT_ERR_INVALID_ARG,
+                        "ct_bn_forward_train (src/ops/batchnorm.c): a NULL buffer");
     if ((size_t)p->n * p->hw < 2)
         return ct_error(CT_ERR_INVALID_ARG,
                         "ct_bn_forward_train (src/ops/batchnorm.c): expected more than 1 value per "
@@ -69,7 +71,8 @@ ct_status ct_bn_forward_eval(ct_ctx *ctx, ct_ptr out, ct_ptr in, ct_ptr gamma, c
     ct_status st = check_p(p, "ct_bn_forward_eval");
     if (st != CT_OK) return st;
     if (!all_present((ct_ptr[]){out, in, gamma, beta, run_mean, run_var}, 6))
-        return ct_error(CT_ERR_INVALID_ARG, "ct_bn_forward_eval (src/ops/batchnorm.c): a NULL buffer");
+        return ct_error(CT_ERR_INVALID_ARG,
+                        "ct_bn_forward_eval (src/ops/batchnorm.c): a NULL buffer");
     cl_kernel k;
     st = ct_kernel_get(ctx, "batchnorm.cl", "bn_forward_eval", NULL, &k);
     if (st != CT_OK) return st;

@@ -2,10 +2,12 @@
  * correct flags over logits (N, C) float and labels (N) int32. Enqueue only; never reads back. */
 #include "cltrain/ops.h"
 
-static ct_status check_args(const char *fn, ct_ptr out, ct_ptr logits, ct_ptr labels, int n, int c)
+static ct_status check_args(const char *fn, ct_ptr out, ct_ptr logits, ct_ptr labels, int n,
+                            int c)
 {
     if (n <= 0 || c <= 0)
-        return ct_error(CT_ERR_INVALID_ARG, "%s (src/ops/loss.c): bad shape (N %d, C %d)", fn, n, c);
+        return ct_error(CT_ERR_INVALID_ARG, "%s (src/ops/loss.c): bad shape (N %d, C %d)", fn, n,
+                        c);
     if ((double)n * c > 4294967295.0)
         return ct_error(CT_ERR_OVERFLOW, "%s (src/ops/loss.c): N*C over 2^32", fn);
     if (!out.mem || !logits.mem || !labels.mem)

@@ -5,17 +5,19 @@
 
 #include "ref.h"
 
-#define AT(k, ch, p) (((size_t)(k) * c + (ch)) * hw + (p))
+#define AT(k, ch, p) (((size_t)(k)*c + (ch)) * hw + (p))
 
 /* batch mean and biased variance of channel ch */
 static void channel_stats(const double *x, int n, int c, int hw, int ch, double *mean, double *var)
 {
     double m = (double)n * hw, s = 0, ss = 0;
     for (int k = 0; k < n; k++)
-        for (int p = 0; p < hw; p++) s += x[AT(k, ch, p)];
+        for (int p = 0; p < hw; p++)
+            s += x[AT(k, ch, p)];
     s /= m;
     for (int k = 0; k < n; k++)
-        for (int p = 0; p < hw; p++) ss += (x[AT(k, ch, p)] - s) * (x[AT(k, ch, p)] - s);
+        for (int p = 0; p < hw; p++)
+            ss += (x[AT(k, ch, p)] - s) * (x[AT(k, ch, p)] - s);
     *mean = s;
     *var = ss / m;
 }
@@ -29,8 +31,8 @@ static void normalise(double *out, const double *x, double mean, double var, dou
 }
 
 void ref_bn_forward_train(double *out, double *mean, double *rstd, double *run_mean,
-                          double *run_var, const double *x, const double *gamma,
-                          const double *beta, int n, int c, int hw, double eps, double momentum)
+                          double *run_var, const double *x, const double *gamma, const double *beta,
+                          int n, int c, int hw, double eps, double momentum)
 {
     double m = (double)n * hw;
     for (int ch = 0; ch < c; ch++) {

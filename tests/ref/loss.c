@@ -9,9 +9,12 @@
 static void log_softmax(double *lp, const double *x, int c)
 {
     double mx = x[0], s = 0;
-    for (int j = 1; j < c; j++) mx = x[j] > mx ? x[j] : mx;
-    for (int j = 0; j < c; j++) s += exp(x[j] - mx);
-    for (int j = 0; j < c; j++) lp[j] = x[j] - mx - log(s);
+    for (int j = 1; j < c; j++)
+        mx = x[j] > mx ? x[j] : mx;
+    for (int j = 0; j < c; j++)
+        s += exp(x[j] - mx);
+    for (int j = 0; j < c; j++)
+        lp[j] = x[j] - mx - log(s);
 }
 
 double ref_xent_forward(double *loss, const double *logits, const int *labels, int n, int c,
@@ -22,7 +25,8 @@ double ref_xent_forward(double *loss, const double *logits, const int *labels, i
     for (int i = 0; i < n; i++) {
         log_softmax(lp, logits + (size_t)i * c, c);
         double smooth = 0;
-        for (int j = 0; j < c; j++) smooth -= lp[j];
+        for (int j = 0; j < c; j++)
+            smooth -= lp[j];
         double li = eps / c * smooth + (1 - eps) * -lp[labels[i]];
         if (loss) loss[i] = li;
         total += li;
@@ -48,7 +52,8 @@ void ref_topk_correct(int *correct, const double *logits, const int *labels, int
     if (!taken) return;
     for (int i = 0; i < n; i++) {
         const double *x = logits + (size_t)i * c;
-        for (int j = 0; j < c; j++) taken[j] = 0;
+        for (int j = 0; j < c; j++)
+            taken[j] = 0;
         correct[i] = 0;
         for (int r = 0; r < 5 && r < c; r++) {
             int best = -1;
