@@ -13,6 +13,7 @@ typedef int (*ct_cmd_fn)(int argc, char **argv);
 
 int cmd_devices(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
+int cmd_sched(int argc, char **argv);
 int cmd_data(int argc, char **argv);
 int cmd_make_dataset(int argc, char **argv);
 /* bench families (src/cli/bench_*.c), dispatched by cmd_bench */

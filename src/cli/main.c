@@ -21,6 +21,7 @@ static const command commands[] = {
     {"devices", cmd_devices, "list OpenCL platforms and devices, marking the default"},
     {"data", cmd_data, "describe a dataset: format, classes, counts, sizes, bad files"},
     {"make-dataset", cmd_make_dataset, "write a synthetic dataset (shapes) as image folders"},
+    {"sched", cmd_sched, "print (or plot) the per-batch lr and mom of a schedule as CSV"},
     {"bench", cmd_bench, "benchmarks: ops, data, train (figures, ms, GFLOP/s, img/s)"},
 };
 static const int n_commands = (int)(sizeof commands / sizeof commands[0]);

@@ -1,1 +1,9 @@
-# src/sched: sources of this area (appended to the lists in Makefile.am)
+# src/sched: annealers, combine, presets, the spec parser (pure C, no OpenCL)
+pkginclude_HEADERS += include/cltrain/sched.h
+noinst_HEADERS += src/sched/sched_internal.h
+libcltrain_la_SOURCES += src/sched/anneal.c src/sched/presets.c src/sched/spec.c src/sched/sched.c
+
+check_PROGRAMS += tests/test_sched
+tests_test_sched_LDADD = $(TEST_LDADD)
+TESTS += tests/test_sched
+

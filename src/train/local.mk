@@ -6,3 +6,9 @@ check_PROGRAMS += tests/test_checkpoint
 tests_test_checkpoint_LDADD = $(TEST_LDADD)
 TESTS += tests/test_checkpoint
 EXTRA_DIST += tests/gen/safetensors_ref.py tests/data/st_ref.safetensors
+# sched engineer: plots (cairo -> PNG) reused by sched, lr-find, train and compare
+pkginclude_HEADERS += include/cltrain/plot.h
+libcltrain_la_SOURCES += src/train/plot.c
+check_PROGRAMS += tests/test_plot
+tests_test_plot_LDADD = $(TEST_LDADD)
+TESTS += tests/test_plot
