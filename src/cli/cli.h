@@ -16,6 +16,10 @@ int cmd_bench(int argc, char **argv);
 int cmd_sched(int argc, char **argv);
 int cmd_data(int argc, char **argv);
 int cmd_make_dataset(int argc, char **argv);
+int cmd_train(int argc, char **argv);
+int cmd_eval(int argc, char **argv);
+int cmd_predict(int argc, char **argv);
+int cmd_lr_find(int argc, char **argv);
 /* bench families (src/cli/bench_*.c), dispatched by cmd_bench */
 int bench_ops(int argc, char **argv);
 int bench_data(int argc, char **argv);

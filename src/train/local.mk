@@ -12,3 +12,8 @@ libcltrain_la_SOURCES += src/train/plot.c
 check_PROGRAMS += tests/test_plot
 tests_test_plot_LDADD = $(TEST_LDADD)
 TESTS += tests/test_plot
+# train engineer: the learner, checkpoints of runs, run outputs, lr_find
+noinst_HEADERS += src/train/learner_internal.h
+pkginclude_HEADERS += include/cltrain/learner.h
+libcltrain_la_SOURCES += src/train/config.c src/train/learner.c src/train/checkpoint.c \
+	src/train/runlog.c src/train/lr_find.c src/train/lr_suggest.c
