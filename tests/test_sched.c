@@ -415,6 +415,46 @@ static void test_spec(void)
     T_CHECK(!strcmp(num, "0.1"), "fmt shortest: %s", num);
 }
 
+/* Values fastai's own arithmetic gives (torch float32 combine), from tests/gen/sched_fastai.py. */
+static void test_fastai_golden(void)
+{
+    char path[1024];
+    FILE *f = fopen(t_data_path("sched_fastai.txt", path, sizeof path), "r");
+    T_CHECK(f != NULL, "cannot open %s", path);
+    if (!f) return;
+    char line[512], spec[256], mom[64], last[256] = "";
+    double lr_base, pos, lr;
+    int rows = 0;
+    ct_sched *s = NULL;
+    while (fgets(line, sizeof line, f)) {
+        if (sscanf(line, "%255[^\t]\t%lf\t%lf\t%lf\t%63s", spec, &lr_base, &pos, &lr, mom) != 5) {
+            T_CHECK(0, "malformed line in %s: %s", path, line);
+            break;
+        }
+        if (strcmp(spec, last)) {
+            ct_sched_free(s);
+            s = parse_ok(spec);
+            snprintf(last, sizeof last, "%s", spec);
+        }
+        if (!s) continue;
+        ct_sched_value v;
+        ct_sched_at(s, pos, lr_base, &v);
+        char what[320];
+        snprintf(what, sizeof what, "fastai golden %s lr at %.17g", spec, pos);
+        near(what, v.lr, lr, 1e-18, 1e-12);
+        if (strcmp(mom, "-")) {
+            snprintf(what, sizeof what, "fastai golden %s mom at %.17g", spec, pos);
+            near(what, v.mom, strtod(mom, NULL), 0, 1e-12);
+        } else {
+            T_CHECK(!v.mom_scheduled, "%s: mom must not be scheduled", spec);
+        }
+        rows++;
+    }
+    ct_sched_free(s);
+    fclose(f);
+    T_CHECK(rows >= 700, "%d golden rows", rows);
+}
+
 int main(void)
 {
     test_annealers();
@@ -423,5 +463,6 @@ int main(void)
     test_presets();
     test_sgdr_lr_find();
     test_spec();
+    test_fastai_golden();
     return t_finish("test_sched");
 }

@@ -5,5 +5,7 @@ libcltrain_la_SOURCES += src/sched/anneal.c src/sched/presets.c src/sched/spec.c
 
 check_PROGRAMS += tests/test_sched
 tests_test_sched_LDADD = $(TEST_LDADD)
-TESTS += tests/test_sched
+TESTS += tests/test_sched tests/test_sched_cli.sh
+EXTRA_DIST += tests/test_sched_cli.sh
 
+EXTRA_DIST += tests/gen/sched_fastai.py tests/data/sched_fastai.txt
