@@ -4,29 +4,39 @@
 #define CT_ACT_RELU 1
 #define CT_ACT_MISH 2
 #define CT_ACT_SIGMOID 3
+// The activation is a build option (-DACT_KIND=2): a run-time switch stops PoCL vectorising.
+#ifndef ACT_KIND
+#define ACT_KIND CT_ACT_RELU
+#endif
 
-// tanh(softplus(x)) without cancellation: with e = exp(x), tanh(ln(1+e)) = e(e+2) / (e(e+2) + 2).
-// For x > 20 (torch's softplus threshold) softplus(x) = x and tanh is 1 in float.
-inline float tanh_softplus(float x)
+// Mish pieces from e = exp(xc), xc = min(x, 20) (torch's softplus threshold; beyond it tanh is
+// 1 in float): with q = e (e + 2) and r = 1 / (q + 2), tanh(softplus(x)) = q r without
+// cancellation for negative x, and 1 - tanh^2 = 4 (e + 1)^2 r^2, so
+// mish'(x) = q r + 4 xc e (e + 1) r^2 (sigmoid(x) = e / (1 + e) folded in). One exp, no branch.
+inline float mish_fwd(float x)
 {
-    if (x > 20.0f) return 1.0f;
-    float e = exp(x);
-    float q = e * (e + 2.0f);
-    return q / (q + 2.0f);
+    float e = exp(fmin(x, 20.0f)), q = e * (e + 2.0f);
+    return x * (q / (q + 2.0f));
+}
+
+inline float mish_grad(float x)
+{
+    float xc = fmin(x, 20.0f), e = exp(xc), q = e * (e + 2.0f), r = 1.0f / (q + 2.0f);
+    return q * r + 4.0f * xc * e * (e + 1.0f) * r * r;
 }
 
 // out = f(in); out may equal in (in-place).
 kernel void act_forward(global float *out, ulong out_off, global const float *in, ulong in_off,
-                        int act, ulong n)
+                        ulong n)
 {
     size_t i = get_global_id(0);
     if (i >= n) return;
     float x = in[in_off + i], y = x;
-    if (act == CT_ACT_RELU)
+    if (ACT_KIND == CT_ACT_RELU)
         y = fmax(x, 0.0f);
-    else if (act == CT_ACT_MISH)
-        y = x * tanh_softplus(x);
-    else if (act == CT_ACT_SIGMOID)
+    else if (ACT_KIND == CT_ACT_MISH)
+        y = mish_fwd(x);
+    else if (ACT_KIND == CT_ACT_SIGMOID)
         y = 1.0f / (1.0f + exp(-x));
     out[out_off + i] = y;
 }
@@ -34,19 +44,16 @@ kernel void act_forward(global float *out, ulong out_off, global const float *in
 // din = / += dout * f'. `in` holds the forward OUTPUT for RELU and SIGMOID, the INPUT for MISH.
 // din may equal dout (in-place backward with accum 0).
 kernel void act_backward(global float *din, ulong din_off, int accum, global const float *dout,
-                         ulong dout_off, global const float *in, ulong in_off, int act, ulong n)
+                         ulong dout_off, global const float *in, ulong in_off, ulong n)
 {
     size_t i = get_global_id(0);
     if (i >= n) return;
     float g = dout[dout_off + i], v = in[in_off + i], d = g;
-    if (act == CT_ACT_RELU) {
+    if (ACT_KIND == CT_ACT_RELU) {
         d = v > 0.0f ? g : 0.0f;
-    } else if (act == CT_ACT_MISH) {
-        // d/dx x tanh(sp(x)) = t + x sigmoid(x) (1 - t^2)
-        float t = tanh_softplus(v);
-        float s = 1.0f / (1.0f + exp(-v));
-        d = g * (t + v * s * (1.0f - t * t));
-    } else if (act == CT_ACT_SIGMOID) {
+    } else if (ACT_KIND == CT_ACT_MISH) {
+        d = g * mish_grad(v);
+    } else if (ACT_KIND == CT_ACT_SIGMOID) {
         d = g * v * (1.0f - v);
     }
     din[din_off + i] = (accum ? din[din_off + i] : 0.0f) + d;

@@ -1,6 +1,24 @@
 // Pooling kernels over NCHW float planes: maxpool2d (with argmax), avgpool2d (count_include_pad,
 // PyTorch's edge divisors), and their backward as gathers. Must not scatter (no float atomics).
 
+// Optional specialisation: built with -DPOOL_K=3 -DPOOL_S=2 -DPOOL_PAD=1 (say) the window is
+// compile-time constant, so divisions by the stride fold; POOL_K 0 uses the kernel arguments.
+#ifndef POOL_K
+#define POOL_K 0
+#endif
+#ifndef POOL_S
+#define POOL_S 1
+#endif
+#ifndef POOL_PAD
+#define POOL_PAD 0
+#endif
+#define POOL_CONSTANTS()                                                                           \
+    if (POOL_K) {                                                                                  \
+        k = POOL_K;                                                                                \
+        s = POOL_S;                                                                                \
+        pad = POOL_PAD;                                                                            \
+    }
+
 // One work item per output element (N*C*OH*OW). argmax: int32, index into the H*W plane.
 // Ties keep the first element in row-major window order; a NaN wins (the last one), as in PyTorch.
 kernel void maxpool_forward(global float *out, ulong out_off, global int *argmax, ulong am_off,
@@ -9,9 +27,10 @@ kernel void maxpool_forward(global float *out, ulong out_off, global int *argmax
 {
     size_t i = get_global_id(0);
     if (i >= n) return;
-    int ox = (int)(i % ow), oy = (int)((i / ow) % oh);
-    size_t plane = i / ((size_t)ow * oh);
-    global const float *x = in + in_off + plane * (size_t)h * w;
+    POOL_CONSTANTS();
+    uint t = (uint)i / (uint)ow, plane = t / (uint)oh; // 32-bit: the host checks n < 2^32
+    int ox = (int)((uint)i - t * (uint)ow), oy = (int)(t - plane * (uint)oh);
+    global const float *x = in + in_off + (size_t)plane * h * w;
     int y0 = oy * s - pad, x0 = ox * s - pad;
     int y1 = min(y0 + k, h), x1 = min(x0 + k, w);
     y0 = max(y0, 0);
@@ -46,9 +65,10 @@ kernel void maxpool_backward(global float *din, ulong din_off, int accum, global
 {
     size_t i = get_global_id(0);
     if (i >= n) return;
-    int ix = (int)(i % w), iy = (int)((i / w) % h);
-    size_t plane = i / ((size_t)w * h);
-    size_t ob = plane * (size_t)oh * ow;
+    POOL_CONSTANTS();
+    uint t = (uint)i / (uint)w, plane = t / (uint)h; // 32-bit: the host checks n < 2^32
+    int ix = (int)((uint)i - t * (uint)w), iy = (int)(t - plane * (uint)h);
+    size_t ob = (size_t)plane * oh * ow;
     int me = iy * w + ix;
     int2 ry = covering(iy, k, s, pad, oh), rx = covering(ix, k, s, pad, ow);
     float acc = 0.0f;
@@ -74,9 +94,10 @@ kernel void avgpool_forward(global float *out, ulong out_off, global const float
 {
     size_t i = get_global_id(0);
     if (i >= n) return;
-    int ox = (int)(i % ow), oy = (int)((i / ow) % oh);
-    size_t plane = i / ((size_t)ow * oh);
-    global const float *x = in + in_off + plane * (size_t)h * w;
+    POOL_CONSTANTS();
+    uint t = (uint)i / (uint)ow, plane = t / (uint)oh; // 32-bit: the host checks n < 2^32
+    int ox = (int)((uint)i - t * (uint)ow), oy = (int)(t - plane * (uint)oh);
+    global const float *x = in + in_off + (size_t)plane * h * w;
     int y0 = max(oy * s - pad, 0), x0 = max(ox * s - pad, 0);
     int y1 = min(oy * s - pad + k, h), x1 = min(ox * s - pad + k, w);
     float acc = 0.0f;
@@ -92,9 +113,10 @@ kernel void avgpool_backward(global float *din, ulong din_off, int accum, global
 {
     size_t i = get_global_id(0);
     if (i >= n) return;
-    int ix = (int)(i % w), iy = (int)((i / w) % h);
-    size_t plane = i / ((size_t)w * h);
-    size_t ob = plane * (size_t)oh * ow;
+    POOL_CONSTANTS();
+    uint t = (uint)i / (uint)w, plane = t / (uint)h; // 32-bit: the host checks n < 2^32
+    int ix = (int)((uint)i - t * (uint)w), iy = (int)(t - plane * (uint)h);
+    size_t ob = (size_t)plane * oh * ow;
     int2 ry = covering(iy, k, s, pad, oh), rx = covering(ix, k, s, pad, ow);
     float acc = 0.0f;
     for (int oy = ry.x; oy <= ry.y; oy++)

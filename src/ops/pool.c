@@ -39,14 +39,21 @@ static ct_status run_pool(ct_ctx *ctx, const char *name, const ct_pool_p *p, int
     cl_int h = p->h, w = p->w, oh = ct_pool_out_h(p), ow = ct_pool_out_w(p), k = p->k,
            s = p->stride, pad = p->pad;
     size_t n = (size_t)p->n * p->c * (over_input ? (size_t)h * w : (size_t)oh * ow);
+    if (n > 0xffffffffu)
+        return ct_error(CT_ERR_UNSUPPORTED, "src/ops/pool.c %s: %zu elements exceed the kernels' "
+                        "32-bit indexing", name, n);
     cl_ulong nn = n;
     ct_karg args[16];
     for (int i = 0; i < nhead; i++) args[i] = head[i];
     const ct_karg tail[] = {CT_KA(h), CT_KA(w), CT_KA(oh), CT_KA(ow), CT_KA(k), CT_KA(s),
                             CT_KA(pad), CT_KA(nn)};
     for (int i = 0; i < 8; i++) args[nhead + i] = tail[i];
+    /* the xresnet stem (3, 2, 1) and idpath (2, 2, 0) windows get compile-time constants */
+    const char *opts = NULL;
+    if (k == 3 && s == 2 && pad == 1) opts = "-DPOOL_K=3 -DPOOL_S=2 -DPOOL_PAD=1";
+    if (k == 2 && s == 2 && pad == 0) opts = "-DPOOL_K=2 -DPOOL_S=2 -DPOOL_PAD=0";
     cl_kernel kern;
-    st = ct_kernel_get(ctx, "pool.cl", name, NULL, &kern);
+    st = ct_kernel_get(ctx, "pool.cl", name, opts, &kern);
     if (st != CT_OK) return st;
     size_t local = ct_ctx_wg1d(ctx);
     return ct_launch(ctx, kern, 1, &n, &local, args, nhead + 8);
