@@ -113,12 +113,12 @@ static char *dup_or_null(const char *s)
     return s ? strdup(s) : NULL;
 }
 
-static ct_status make_cache_dir(ct_dataset *ds)
+static ct_status make_cache_dir(ct_dataset *ds, const char *want)
 {
     char buf[4096];
     const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
-    if (ds->opts.cache_dir)
-        snprintf(buf, sizeof buf, "%s", ds->opts.cache_dir);
+    if (want && *want)
+        snprintf(buf, sizeof buf, "%s", want);
     else if (xdg && *xdg)
         snprintf(buf, sizeof buf, "%s/cltrain/presize", xdg);
     else
@@ -180,8 +180,8 @@ ct_status ct_data_open(ct_dataset **out, const ct_data_opts *opts)
     if (in->channels != 1 && in->channels != 3)
         CT_FAIL(CT_ERR_INVALID_ARG, "data: channels must be 1 or 3, not %d", in->channels);
     in->size = ds->opts.size ? ds->opts.size : in->small ? ds->nat_w : 128;
-    if (in->size < 8 || in->size > 4096)
-        CT_FAIL(CT_ERR_INVALID_ARG, "data: size %d is outside 8..4096", in->size);
+    if (in->size < 1 || in->size > 4096)
+        CT_FAIL(CT_ERR_INVALID_ARG, "data: size %d is outside 1..4096", in->size);
     in->n_classes = ds->n_classes;
     ds->class_names = calloc((size_t)ds->n_classes, sizeof(char *));
     if (!ds->class_names) CT_FAIL(CT_ERR_HOST_OOM, "dataset.c: names");
@@ -197,7 +197,7 @@ ct_status ct_data_open(ct_dataset **out, const ct_data_opts *opts)
             in->mean[c] = in->channels == 3 ? imagenet_mean[c] : 0.459f;
             in->std[c] = in->channels == 3 ? imagenet_std[c] : 0.226f;
         }
-        if (ds->opts.presize > 0) CT_TRY(make_cache_dir(ds));
+        if (ds->opts.presize > 0) CT_TRY(make_cache_dir(ds, opts->cache_dir));
     }
     CT_TRY(apply_limit(ds, CT_SPLIT_TRAIN, ds->opts.limit_train));
     CT_TRY(apply_limit(ds, CT_SPLIT_VALID, ds->opts.limit_valid));

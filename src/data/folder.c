@@ -117,6 +117,12 @@ static int tail_has(FILE *f, long size, const uint8_t *marker, int mlen, long wi
     return 0;
 }
 
+static int dims_too_big(int w, int h)
+{
+    return w <= 0 || h <= 0 || w > CT_IMG_MAX_SIDE || h > CT_IMG_MAX_SIDE ||
+           (size_t)w * (size_t)h > CT_IMG_MAX_PIXELS;
+}
+
 ct_status ct__image_probe(const char *path, int *w, int *h)
 {
     FILE *f = fopen(path, "rb");
@@ -130,12 +136,22 @@ ct_status ct__image_probe(const char *path, int *w, int *h)
     if (size <= 0) CT_FAIL(CT_ERR_FORMAT, "%s: empty file", path);
     if (fread(magic, 1, sizeof magic, f) < 2) CT_FAIL(CT_ERR_FORMAT, "%s: too short for an image", path);
     rewind(f);
-    if (!stbi_info_from_file(f, w, h, &comp))
+    if (!stbi_info_from_file(f, w, h, &comp)) {
+        /* stb refuses oversized PNGs with a generic reason: name the declared size instead */
+        uint8_t ihdr[24];
+        if (magic[0] == 0x89 && magic[1] == 'P' && fread(ihdr, 1, 24, f) == 24 &&
+            !memcmp(ihdr + 12, "IHDR", 4)) {
+            *w = (int)((uint32_t)ihdr[16] << 24 | (uint32_t)ihdr[17] << 16 | ihdr[18] << 8 | ihdr[19]);
+            *h = (int)((uint32_t)ihdr[20] << 24 | (uint32_t)ihdr[21] << 16 | ihdr[22] << 8 | ihdr[23]);
+            if (dims_too_big(*w, *h)) goto too_big;
+        }
         CT_FAIL(CT_ERR_FORMAT, "%s: not a decodable image (%s)", path, stbi_failure_reason());
-    if (*w <= 0 || *h <= 0 || *w > CT_IMG_MAX_SIDE || *h > CT_IMG_MAX_SIDE ||
-        (size_t)*w * (size_t)*h > CT_IMG_MAX_PIXELS)
-        CT_FAIL(CT_ERR_FORMAT, "%s: declared size %dx%d exceeds the limit (%d per side, %zu pixels)",
-                path, *w, *h, CT_IMG_MAX_SIDE, CT_IMG_MAX_PIXELS);
+    }
+    if (dims_too_big(*w, *h)) {
+    too_big:
+        CT_FAIL(CT_ERR_FORMAT, "%s: declared size %ux%u exceeds the limit (%d per side, %zu pixels)",
+                path, (unsigned)*w, (unsigned)*h, CT_IMG_MAX_SIDE, CT_IMG_MAX_PIXELS);
+    }
     /* stb_image decodes truncated JPEGs silently (PIL refuses them): require the end markers */
     static const uint8_t eoi[2] = {0xff, 0xd9}, iend[4] = {'I', 'E', 'N', 'D'};
     if (magic[0] == 0xff && magic[1] == 0xd8 && !tail_has(f, size, eoi, 2, 4096))

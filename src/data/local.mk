@@ -6,3 +6,9 @@ libcltrain_la_SOURCES += src/data/classnames.c src/data/augment.c src/data/idx.c
 	src/data/shapes.c
 KERNEL_FILES += kernels/normalize.cl
 cltrain_SOURCES += src/cli/cmd_data.c src/cli/cmd_make_dataset.c src/cli/bench_data.c
+
+# tests of this area (host-only data path; device normalisation; CLI)
+check_PROGRAMS += tests/test_data
+tests_test_data_LDADD = $(TEST_LDADD)
+TESTS += tests/test_data
+EXTRA_DIST += tests/gen/gen_data.py tests/data/data_resize.bin
