@@ -19,6 +19,13 @@
         pad = POOL_PAD;                                                                            \
     }
 
+// (x, y, plane) of element i of planes (h, w); 32-bit arithmetic (the host checks n < 2^32).
+inline int3 split_index(size_t i, int w, int h)
+{
+    uint t = (uint)i / (uint)w, plane = t / (uint)h;
+    return (int3)((int)((uint)i - t * (uint)w), (int)(t - plane * (uint)h), (int)plane);
+}
+
 // One work item per output element (N*C*OH*OW). argmax: int32, index into the H*W plane.
 // Ties keep the first element in row-major window order; a NaN wins (the last one), as in PyTorch.
 kernel void maxpool_forward(global float *out, ulong out_off, global int *argmax, ulong am_off,
@@ -28,8 +35,8 @@ kernel void maxpool_forward(global float *out, ulong out_off, global int *argmax
     size_t i = get_global_id(0);
     if (i >= n) return;
     POOL_CONSTANTS();
-    uint t = (uint)i / (uint)ow, plane = t / (uint)oh; // 32-bit: the host checks n < 2^32
-    int ox = (int)((uint)i - t * (uint)ow), oy = (int)(t - plane * (uint)oh);
+    int3 at = split_index(i, ow, oh);
+    int ox = at.x, oy = at.y, plane = at.z;
     global const float *x = in + in_off + (size_t)plane * h * w;
     int y0 = oy * s - pad, x0 = ox * s - pad;
     int y1 = min(y0 + k, h), x1 = min(x0 + k, w);
@@ -66,8 +73,8 @@ kernel void maxpool_backward(global float *din, ulong din_off, int accum, global
     size_t i = get_global_id(0);
     if (i >= n) return;
     POOL_CONSTANTS();
-    uint t = (uint)i / (uint)w, plane = t / (uint)h; // 32-bit: the host checks n < 2^32
-    int ix = (int)((uint)i - t * (uint)w), iy = (int)(t - plane * (uint)h);
+    int3 at = split_index(i, w, h);
+    int ix = at.x, iy = at.y, plane = at.z;
     size_t ob = (size_t)plane * oh * ow;
     int me = iy * w + ix;
     int2 ry = covering(iy, k, s, pad, oh), rx = covering(ix, k, s, pad, ow);
@@ -95,8 +102,8 @@ kernel void avgpool_forward(global float *out, ulong out_off, global const float
     size_t i = get_global_id(0);
     if (i >= n) return;
     POOL_CONSTANTS();
-    uint t = (uint)i / (uint)ow, plane = t / (uint)oh; // 32-bit: the host checks n < 2^32
-    int ox = (int)((uint)i - t * (uint)ow), oy = (int)(t - plane * (uint)oh);
+    int3 at = split_index(i, ow, oh);
+    int ox = at.x, oy = at.y, plane = at.z;
     global const float *x = in + in_off + (size_t)plane * h * w;
     int y0 = max(oy * s - pad, 0), x0 = max(ox * s - pad, 0);
     int y1 = min(oy * s - pad + k, h), x1 = min(ox * s - pad + k, w);
@@ -114,8 +121,8 @@ kernel void avgpool_backward(global float *din, ulong din_off, int accum, global
     size_t i = get_global_id(0);
     if (i >= n) return;
     POOL_CONSTANTS();
-    uint t = (uint)i / (uint)w, plane = t / (uint)h; // 32-bit: the host checks n < 2^32
-    int ix = (int)((uint)i - t * (uint)w), iy = (int)(t - plane * (uint)h);
+    int3 at = split_index(i, w, h);
+    int ix = at.x, iy = at.y, plane = at.z;
     size_t ob = (size_t)plane * oh * ow;
     int2 ry = covering(iy, k, s, pad, oh), rx = covering(ix, k, s, pad, ow);
     float acc = 0.0f;
