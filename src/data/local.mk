@@ -8,7 +8,8 @@ KERNEL_FILES += kernels/normalize.cl
 cltrain_SOURCES += src/cli/cmd_data.c src/cli/cmd_make_dataset.c src/cli/bench_data.c
 
 # tests of this area (host-only data path; device normalisation; CLI)
-check_PROGRAMS += tests/test_data
+check_PROGRAMS += tests/test_data tests/test_data_norm
 tests_test_data_LDADD = $(TEST_LDADD)
-TESTS += tests/test_data
-EXTRA_DIST += tests/gen/gen_data.py tests/data/data_resize.bin
+tests_test_data_norm_LDADD = $(TEST_LDADD)
+TESTS += tests/test_data tests/test_data_norm tests/test_data.sh
+EXTRA_DIST += tests/gen/gen_data.py tests/data/data_resize.bin tests/test_data.sh
