@@ -64,10 +64,14 @@ static double fd_loss(void *u)
     return s;
 }
 
+/* is_max: 0 avgpool, 1 maxpool on distinct values, 2 maxpool on ReLU-like values with ties (the
+ * first maximum in row-major window order wins, as in PyTorch) */
 static void one_case(ct_ctx *ctx, t_rng *rng, int is_max, const ct_pool_p *p)
 {
+    int ties = is_max == 2;
     char what[128];
-    snprintf(what, sizeof what, "%s n%d c%d %dx%d k%d s%d p%d ceil%d", is_max ? "maxpool" : "avgpool",
+    snprintf(what, sizeof what, "%s n%d c%d %dx%d k%d s%d p%d ceil%d",
+             ties ? "maxpool ties" : is_max ? "maxpool" : "avgpool",
              p->n, p->c, p->h, p->w, p->k, p->stride, p->pad, p->ceil_mode);
     int oh = ref_pool_out(p->h, p->k, p->stride, p->pad, p->ceil_mode);
     int ow = ref_pool_out(p->w, p->k, p->stride, p->pad, p->ceil_mode);
@@ -86,6 +90,7 @@ static void one_case(ct_ctx *ctx, t_rng *rng, int is_max, const ct_pool_p *p)
     }
     for (size_t i = 0; i < ni; i++)
         x[i] = is_max ? (x[i] - ni / 2.0f) * 1e-3f : (float)(2 * t_uniform(rng) - 1);
+    for (size_t i = 0; ties && i < ni; i++) x[i] = x[i] > 0 ? floorf(x[i] * 4) / 4 : 0.0f;
     t_fill_uniform(rng, dy, no, -1, 1);
     for (size_t i = 0; i < ni; i++) xd[i] = x[i];
     for (size_t i = 0; i < no; i++) dyd[i] = dy[i];
@@ -97,7 +102,7 @@ static void one_case(ct_ctx *ctx, t_rng *rng, int is_max, const ct_pool_p *p)
         ref_avgpool_backward(gref, dyd, p);
     }
     /* reference backward vs central differences (max: h below half the value spacing) */
-    if (ni <= 20000) {
+    if (ni <= 20000 && !ties) {
         fd_ctx c = {is_max, p, xd, dyd, malloc(no * 8), no};
         int bad = 0;
         for (size_t j = 0; j < 48 && j < ni; j++) {
@@ -217,7 +222,7 @@ int main(void)
                         "a %dx%d input with k%d must be rejected", p.h, p.w, p.k);
                 continue;
             }
-            for (int is_max = 0; is_max < 2; is_max++) one_case(ctx, &r, is_max, &p);
+            for (int is_max = 0; is_max < 3; is_max++) one_case(ctx, &r, is_max, &p);
         }
     ct_pool_p bad = {1, 1, 8, 8, 2, 2, 2, 0}; /* padding above half the kernel */
     T_CHECK(ct_maxpool_forward(ctx, CT_PTR_NULL, CT_PTR_NULL, CT_PTR_NULL, &bad) ==
