@@ -178,8 +178,9 @@ typedef struct {
  * backward. out must not alias x. */
 CT_NODISCARD ct_status ct_sa_forward(ct_ctx *ctx, ct_ptr out, ct_ptr convx, ct_ptr xxt, ct_ptr o,
                                      ct_ptr x, ct_ptr w, ct_ptr gamma, const ct_sa_p *p);
-/* dx = / += dout + gamma ((G + G^T) x + w^T dconvx) with G = gamma dout convx^T; dw += sum_b
- * dconvx_b x_b^T (the gradient w.r.t. the w given to forward: feed it to ct_specnorm_backward);
+/* dx = / += dout + (G + G^T) x + w^T dconvx with G = gamma dout convx^T and dconvx = gamma xxt
+ * dout (per sample); dw += sum_b dconvx_b x_b^T (the gradient w.r.t. the w given to forward; with spectral norm pass a zeroed
+ * temporary dw_sn and feed it to ct_specnorm_backward);
  * dgamma += sum(dout o). dx, dw, dgamma may each be NULL. Uses the context scratch
  * ((2 B C N + B C C) floats). */
 CT_NODISCARD ct_status ct_sa_backward(ct_ctx *ctx, ct_ptr dx, int accum, ct_ptr dw, ct_ptr dgamma,
