@@ -13,9 +13,11 @@
 static void out_path(char *buf, size_t n, const char *name)
 {
     const char *keep = getenv("CT_PLOT_KEEP");
-    if (keep) snprintf(buf, n, "%s/%s", keep, name);
-    else snprintf(buf, n, "%s/ct_test_plot_%d_%s", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp",
-                  (int)getpid(), name);
+    if (keep)
+        snprintf(buf, n, "%s/%s", keep, name);
+    else
+        snprintf(buf, n, "%s/ct_test_plot_%d_%s", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp",
+                 (int)getpid(), name);
 }
 
 /* Read a PNG back: signature and IHDR size from the bytes, pixels through cairo. */
@@ -73,7 +75,8 @@ static void test_full_plot(void)
     }
     ylog[50] = -1; /* skipped on a log axis: breaks the line */
     ylog[51] = NAN;
-    double cx[4] = {20, 60, 100, 140}, cy[4] = {2e-5, 1e-4, 3e-4, 1e-3}, lo[4] = {1e-5, 2e-5, 1e-4, 5e-4};
+    double cx[4] = {20, 60, 100, 140}, cy[4] = {2e-5, 1e-4, 3e-4, 1e-3},
+           lo[4] = {1e-5, 2e-5, 1e-4, 5e-4};
     ct_plot *p = NULL;
     T_OK(ct_plot_new(W, H, 2, &p));
     if (!p) return;

@@ -43,7 +43,8 @@ static int r_locate(double pos, int n, const double *pcts, double *t)
     }
     float p = (float)pos;
     int k = n - 1;
-    while (k > 0 && !(p >= b[k])) k--;
+    while (k > 0 && !(p >= b[k]))
+        k--;
     float num = p - b[k], den = b[k + 1] - b[k];
     *t = (double)(num / den);
     return k;
@@ -52,7 +53,7 @@ static int r_locate(double pos, int n, const double *pcts, double *t)
 static void test_annealers(void)
 {
     static const double pos[5] = {0, 0.25, 0.5, 0.75, 1};
-    static const double cos02[5] = {0, 0.29289, 1, 1.70711, 2};     /* fastai notebook */
+    static const double cos02[5] = {0, 0.29289, 1, 1.70711, 2};       /* fastai notebook */
     static const double exp12[5] = {1, 1.18921, 1.41421, 1.68179, 2}; /* fastai notebook */
     static const double poly022[5] = {0, 0.125, 0.5, 1.125, 2};
     ct_anneal c = {CT_ANNEAL_COS, 0, 2, 0, 0, 0, 0};
@@ -87,8 +88,10 @@ static void test_combine(void)
     ct_anneal segs[2] = {{CT_ANNEAL_COS, 0.5, 1, 0, 0, 0, 0}, {CT_ANNEAL_COS, 1, 0, 0, 0, 0, 0}};
     T_OK(ct_track_init(&t, 2, pcts, segs));
     static const double pos[5] = {0, 0.1, 0.25, 0.5, 1}, want[5] = {0.5, 0.67275, 1, 0.75, 0};
-    for (int i = 0; i < 5; i++) near("combined_cos hand", ct_track_at(&t, pos[i], 1), want[i], 6e-6, 0);
-    near("combined_cos(.1)", ct_track_at(&t, 0.1, 1), r_cos(0.5, 1, (double)(0.1f / 0.25f)), 0, REL);
+    for (int i = 0; i < 5; i++)
+        near("combined_cos hand", ct_track_at(&t, pos[i], 1), want[i], 6e-6, 0);
+    near("combined_cos(.1)", ct_track_at(&t, 0.1, 1), r_cos(0.5, 1, (double)(0.1f / 0.25f)), 0,
+         REL);
     near("scale", ct_track_at(&t, 0.1, 3e-3), 3e-3 * r_cos(0.5, 1, (double)(0.1f / 0.25f)), 0, REL);
 
     /* boundary rules with distinguishable linear segments */
@@ -160,15 +163,30 @@ static double two_part(double pos, double pct, seg_fn f0, seg_fn f1, const doubl
     return r_locate(pos, 2, pcts, &t) == 0 ? f0(prm, t) : f1(prm, t);
 }
 /* prm: lr, div, div_final, amp, freq, offset, m0, m1, m2 */
-static double warm(const double *p, double t) { return r_cos(p[0] / p[1], p[0], t); }
-static double flat(const double *p, double t) { return p[0] + 0 * t; }
-static double anneal(const double *p, double t) { return r_cos(p[0], p[0] / p[2], t); }
+static double warm(const double *p, double t)
+{
+    return r_cos(p[0] / p[1], p[0], t);
+}
+static double flat(const double *p, double t)
+{
+    return p[0] + 0 * t;
+}
+static double anneal(const double *p, double t)
+{
+    return r_cos(p[0], p[0] / p[2], t);
+}
 static double anneal_spike(const double *p, double t)
 {
     return r_spike(p[0], p[0] / p[2], t, p[3], p[4], p[5]);
 }
-static double mom_down(const double *p, double t) { return r_cos(p[6], p[7], t); }
-static double mom_up(const double *p, double t) { return r_cos(p[7], p[8], t); }
+static double mom_down(const double *p, double t)
+{
+    return r_cos(p[6], p[7], t);
+}
+static double mom_up(const double *p, double t)
+{
+    return r_cos(p[7], p[8], t);
+}
 
 typedef struct {
     const char *spec;
@@ -180,26 +198,44 @@ static void test_presets(void)
 {
     const preset_case cases[] = {
         {"one_cycle", .25, {1e-2, 25, 1e5, 0, 0, 0, .95, .85, .95}, warm, anneal},
-        {"one_cycle:div=10,div_final=1e4,pct_start=0.3,moms=0.9/0.8/0.9", .3,
-         {3e-3, 10, 1e4, 0, 0, 0, .9, .8, .9}, warm, anneal},
+        {"one_cycle:div=10,div_final=1e4,pct_start=0.3,moms=0.9/0.8/0.9",
+         .3,
+         {3e-3, 10, 1e4, 0, 0, 0, .9, .8, .9},
+         warm,
+         anneal},
         {"flat_cos", .75, {4e-3, 1, 1e5, 0, 0, 0, 0, 0, 0}, flat, anneal},
         {"flat_cos:pct=0.72", .72, {4e-3, 1, 1e5, 0, 0, 0, 0, 0, 0}, flat, anneal},
         {"godzi", .25, {1e-2, 25, 1e5, .3, 50, .8, .95, .35, .95}, warm, anneal_spike},
-        {"godzi:amp=0.3,freq=50,offset=0.8,moms=0.95/0.35/0.95", .25,
-         {1e-2, 25, 1e5, .3, 50, .8, .95, .35, .95}, warm, anneal_spike},
-        {"godzi:amp=0.5,freq=20,offset=0.1,pct=0.4,div=5,div_final=100", .4,
-         {2e-3, 5, 100, .5, 20, .1, .95, .35, .95}, warm, anneal_spike},
+        {"godzi:amp=0.3,freq=50,offset=0.8,moms=0.95/0.35/0.95",
+         .25,
+         {1e-2, 25, 1e5, .3, 50, .8, .95, .35, .95},
+         warm,
+         anneal_spike},
+        {"godzi:amp=0.5,freq=20,offset=0.1,pct=0.4,div=5,div_final=100",
+         .4,
+         {2e-3, 5, 100, .5, 20, .1, .95, .35, .95},
+         warm,
+         anneal_spike},
         {"flat_cos_spike", .75, {4e-3, 1, 1e5, .3, 50, .8, 0, 0, 0}, flat, anneal_spike},
-        {"flat_cos_spike:pct_start=0.6,amp=0.2,freq=30,offset=0.5,div_final=1e3", .6,
-         {4e-3, 1, 1e3, .2, 30, .5, 0, 0, 0}, flat, anneal_spike},
+        {"flat_cos_spike:pct_start=0.6,amp=0.2,freq=30,offset=0.5,div_final=1e3",
+         .6,
+         {4e-3, 1, 1e3, .2, 30, .5, 0, 0, 0},
+         flat,
+         anneal_spike},
         /* the composition syntax spelling out one_cycle with lr relative to the base */
-        {"lr=cos(1/25,1)@0.25+cos(1,1e-5)@0.75;mom=cos(.95,.85)@.25+cos(.85,.95)@.75", .25,
-         {1e-2, 25, 1e5, 0, 0, 0, .95, .85, .95}, warm, anneal},
+        {"lr=cos(1/25,1)@0.25+cos(1,1e-5)@0.75;mom=cos(.95,.85)@.25+cos(.85,.95)@.75",
+         .25,
+         {1e-2, 25, 1e5, 0, 0, 0, .95, .85, .95},
+         warm,
+         anneal},
         {" lr = cos(1/25, 1) @ 0.3 + cos_spike(1, 1e-5) ; mom=cos(.95,.85)@.3+cos(.85,.95)@.7",
-         .3, {1e-2, 25, 1e5, .3, 50, .8, .95, .85, .95}, warm, anneal_spike},
+         .3,
+         {1e-2, 25, 1e5, .3, 50, .8, .95, .85, .95},
+         warm,
+         anneal_spike},
     };
-    static const double pos[] = {0, 0.05, 0.1, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6, 0.72, 0.75,
-                                 0.8, 0.9, 0.95, 0.999, 1.0 - 1.0 / 3000};
+    static const double pos[] = {0,   0.05, 0.1,  0.2, 0.25, 0.3,  0.4,   0.5,
+                                 0.6, 0.72, 0.75, 0.8, 0.9,  0.95, 0.999, 1.0 - 1.0 / 3000};
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
         const preset_case *pc = &cases[c];
         ct_sched *s = parse_ok(pc->spec);
@@ -222,7 +258,8 @@ static void test_presets(void)
         }
         ct_sched_free(s);
     }
-    /* fastai notebook check: lr=1e-2, 20 iterations -> combined_cos(.25, 1e-2/25, 1e-2, 1e-7)(i/20) */
+    /* fastai notebook check: lr=1e-2, 20 iterations -> combined_cos(.25, 1e-2/25, 1e-2, 1e-7)(i/20)
+     */
     ct_sched *s = parse_ok("one_cycle");
     ct_sched_run run;
     if (s && ct_sched_plan(s, 1, 20, &run) == CT_OK) {
@@ -284,8 +321,7 @@ static void test_sgdr_lr_find(void)
     if (s) {
         char buf[256];
         T_OK(ct_sched_canonical(s, buf, sizeof buf));
-        T_CHECK(!strcmp(buf, "lr_find:start=1e-05,end=1,num_it=6"), "num_it forced to 6: %s",
-                buf);
+        T_CHECK(!strcmp(buf, "lr_find:start=1e-05,end=1,num_it=6"), "num_it forced to 6: %s", buf);
         ct_sched_free(s);
     }
 }
@@ -297,7 +333,8 @@ static void expect_error(const char *spec, const char *must1, const char *must2)
     const char *msg = ct_last_error();
     T_CHECK(st == CT_ERR_INVALID_ARG && s == NULL, "'%s' should fail: %s", spec, ct_status_str(st));
     T_CHECK(strstr(msg, must1) != NULL, "'%s': message lacks '%s': %s", spec, must1, msg);
-    if (must2) T_CHECK(strstr(msg, must2) != NULL, "'%s': message lacks '%s': %s", spec, must2, msg);
+    if (must2)
+        T_CHECK(strstr(msg, must2) != NULL, "'%s': message lacks '%s': %s", spec, must2, msg);
 }
 
 static void test_spec(void)
@@ -325,8 +362,8 @@ static void test_spec(void)
         if (!s) continue;
         char buf[512], buf2[512];
         T_OK(ct_sched_canonical(s, buf, sizeof buf));
-        T_CHECK(!strcmp(buf, specs[i][1]), "canonical of '%s':\n  got  %s\n  want %s",
-                specs[i][0], buf, specs[i][1]);
+        T_CHECK(!strcmp(buf, specs[i][1]), "canonical of '%s':\n  got  %s\n  want %s", specs[i][0],
+                buf, specs[i][1]);
         T_OK(ct_sched_parse(buf, &s2));
         if (s2) {
             T_OK(ct_sched_canonical(s2, buf2, sizeof buf2));
@@ -369,34 +406,38 @@ static void test_spec(void)
     ct_sched_at(NULL, 0.5, 3e-3, &v);
     T_CHECK(v.lr == 3e-3 && !v.mom_scheduled, "NULL schedule is constant");
 
-    /* errors name the bad token and list what is valid */
-    expect_error("one_cyle", "'one_cyle'", "flat_cos_spike(");
-    expect_error("", "unknown schedule", "one_cycle(div,div_final,pct_start,moms)");
-    expect_error("one_cycle:dv=3", "'dv'", "div_final");
-    expect_error("one_cycle:div=abc", "'abc'", "a number > 0");
-    expect_error("one_cycle:div=-1", "'-1'", "div");
-    expect_error("one_cycle:pct=1.5", "'1.5'", "[0, 1]");
-    expect_error("one_cycle:moms=0.9/0.8", "'0.9/0.8'", "a/b/c");
-    expect_error("one_cycle:div=2,div=3", "'div' given twice", NULL);
-    expect_error("one_cycle:", "nothing after", NULL);
-    expect_error("flat_cos:div", "'div' is not key=value", NULL);
-    expect_error("flat_cos:div=25", "'div'", "pct_start (or pct)");
-    expect_error("sgdr:n_cycles=2.5", "'2.5'", "whole number");
-    expect_error("lr_find:start=0", "'0'", "start");
-    expect_error("lr=coss(1,2)", "'coss'", "cos_spike");
-    expect_error("lr=cos(1,2)@0.5+cos(x,1)@0.5", "'x'", "number");
-    expect_error("lr=cos(1,2)@0.5+cos(2,1)@0.4", "sum to 0.9", NULL);
-    expect_error("lr=cos(1,2)+cos(2,1)", "'cos'", "only one segment may omit");
-    expect_error("lr=cos(1)", "missing arguments", NULL);
-    expect_error("lr=cos(1,2,3)", "too many arguments", NULL);
-    expect_error("lr=cos_spike(1,2,amp=1,phase=2)", "'phase'", "offset");
-    expect_error("lr=cos(1,2);lr=cos(1,2)", "track given twice", NULL);
-    expect_error("lr=cos(1,2);wd=lin(1,2)", "'wd'", "lr= or mom=");
-    expect_error("lr=exp(0,1)", "one sign", NULL);
-    expect_error("lr=cos(1,2)@1.5", "outside [0, 1]", NULL);
-    expect_error("lr=cos(1,2)x", "'x'", "want '+', ';'");
-    expect_error("lr=cos(1,2/0)", "denominator", NULL);
-    expect_error("lr=cos(1,2);", "after ';'", NULL);
+    /* errors name the bad token and list what is valid: spec, two texts the message must hold */
+    static const char *const bad[][3] = {
+        {"one_cyle", "'one_cyle'", "flat_cos_spike("},
+        {"", "unknown schedule", "one_cycle(div,div_final,pct_start,moms)"},
+        {"one_cycle:dv=3", "'dv'", "div_final"},
+        {"one_cycle:div=abc", "'abc'", "a number > 0"},
+        {"one_cycle:div=-1", "'-1'", "div"},
+        {"one_cycle:pct=1.5", "'1.5'", "[0, 1]"},
+        {"one_cycle:moms=0.9/0.8", "'0.9/0.8'", "a/b/c"},
+        {"one_cycle:div=2,div=3", "'div' given twice", NULL},
+        {"one_cycle:", "nothing after", NULL},
+        {"flat_cos:div", "'div' is not key=value", NULL},
+        {"flat_cos:div=25", "'div'", "pct_start (or pct)"},
+        {"sgdr:n_cycles=2.5", "'2.5'", "whole number"},
+        {"lr_find:start=0", "'0'", "start"},
+        {"lr=coss(1,2)", "'coss'", "cos_spike"},
+        {"lr=cos(1,2)@0.5+cos(x,1)@0.5", "'x'", "number"},
+        {"lr=cos(1,2)@0.5+cos(2,1)@0.4", "sum to 0.9", NULL},
+        {"lr=cos(1,2)+cos(2,1)", "'cos'", "only one segment may omit"},
+        {"lr=cos(1)", "missing arguments", NULL},
+        {"lr=cos(1,2,3)", "too many arguments", NULL},
+        {"lr=cos_spike(1,2,amp=1,phase=2)", "'phase'", "offset"},
+        {"lr=cos(1,2);lr=cos(1,2)", "track given twice", NULL},
+        {"lr=cos(1,2);wd=lin(1,2)", "'wd'", "lr= or mom="},
+        {"lr=exp(0,1)", "one sign", NULL},
+        {"lr=cos(1,2)@1.5", "outside [0, 1]", NULL},
+        {"lr=cos(1,2)x", "'x'", "want '+', ';'"},
+        {"lr=cos(1,2/0)", "denominator", NULL},
+        {"lr=cos(1,2);", "after ';'", NULL},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        expect_error(bad[i][0], bad[i][1], bad[i][2]);
 
     char help[4096];
     T_OK(ct_sched_help(help, sizeof help));

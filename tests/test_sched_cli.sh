@@ -56,6 +56,13 @@ run 0 --sched "lr=cos(1/25,1)@0.3+cos_spike(1,1e-5)@0.7;mom=cos(.95,.85)@.3+cos(
   --lr 0.01 --epochs 1 --iters-per-epoch 10
 [ "$(sed -n 2p "$tmp/out")" = "0,0,0,0.0004,0.95" ] || no "composed first row: $(sed -n 2p "$tmp/out")"
 
+run 0 --sched one_cycle --sched flat_cos --sched godzi --sched flat_cos_spike --lr 0.01 --epochs 2 \
+  --iters-per-epoch 50 --plot "$tmp/all.png"
+[ -s "$tmp/out" ] && no "several --sched printed a CSV"
+[ "$(od -An -tx1 -j16 -N8 "$tmp/all.png" | tr -d ' \n')" = "000003c000000280" ] || no "overlay plot size"
+run 0 --sched flat_cos --lr 0.01 --epochs 1 --iters-per-epoch 20 --plot "$tmp/f.png"
+[ "$(od -An -tx1 -j16 -N8 "$tmp/f.png" | tr -d ' \n')" = "000003c0000001a4" ] || no "lr-only plot is 960x420"
+run 2 --sched one_cycle --sched flat_cos --lr 0.01 --epochs 2 --iters-per-epoch 4
 run 2 --sched one_cycle --lr 0.01 --epochs 2 --iters-per-epoch 4 --frob
 grep -q "unknown argument '--frob'" "$tmp/err" && grep -q "usage: cltrain sched" "$tmp/err" || no "unknown flag message"
 run 2 --lr 0.01 --epochs 2 --iters-per-epoch 4

@@ -43,11 +43,11 @@ typedef enum {
 /* Zero-initialised (or NULL) means: next palette colour, 2 px solid, no markers (circles for
  * ct_plot_points / ct_plot_marker), 7 px markers. */
 typedef struct {
-    const char *color;  /* "#rrggbb", or NULL for the next palette colour */
-    double width;       /* line width in px; 0: 2 */
-    int dashed;         /* 1: dashed line */
-    ct_plot_mark mark;  /* marker drawn at each point */
-    double mark_size;   /* marker diameter in px; 0: 7 */
+    const char *color; /* "#rrggbb", or NULL for the next palette colour */
+    double width;      /* line width in px; 0: 2 */
+    int dashed;        /* 1: dashed line */
+    ct_plot_mark mark; /* marker drawn at each point */
+    double mark_size;  /* marker diameter in px; 0: 7 */
 } ct_plot_style;
 
 /* A width x height px plot with n_panels stacked panels (1..8) sharing the x axis. */

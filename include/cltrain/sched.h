@@ -55,8 +55,8 @@ typedef enum {
 
 typedef struct {
     ct_anneal_kind kind;
-    double start, end;        /* lr tracks: multiples of the base lr (unless absolute); mom: values */
-    double power;             /* CT_ANNEAL_POLY only */
+    double start, end; /* lr tracks: multiples of the base lr (unless absolute); mom: values */
+    double power;      /* CT_ANNEAL_POLY only */
     double amp, freq, offset; /* CT_ANNEAL_COS_SPIKE only (godziLR defaults .3, 50, .8) */
 } ct_anneal;
 
@@ -67,9 +67,9 @@ double ct_anneal_at(const ct_anneal *a, double pos);
 #define CT_SCHED_MAX_SEG 32
 
 typedef struct {
-    int n;                            /* segments, 1..CT_SCHED_MAX_SEG */
-    int direct;                       /* 1: a bare annealer (n 1, no combine): pos used as is */
-    double pct[CT_SCHED_MAX_SEG];     /* fraction of training per segment, >= 0, sum 1 */
+    int n;                             /* segments, 1..CT_SCHED_MAX_SEG */
+    int direct;                        /* 1: a bare annealer (n 1, no combine): pos used as is */
+    double pct[CT_SCHED_MAX_SEG];      /* fraction of training per segment, >= 0, sum 1 */
     float bound[CT_SCHED_MAX_SEG + 1]; /* cumulative boundaries in float32: 0, ..., ~1 */
     ct_anneal seg[CT_SCHED_MAX_SEG];
 } ct_track;
@@ -111,10 +111,10 @@ int ct_sched_lr_relative(const ct_sched *s);
 
 /* The run a schedule drives. */
 typedef struct {
-    int n_epoch;     /* epochs to run: as asked, or what sgdr / lr_find imply */
-    int n_iter;      /* training batches per epoch (drop_last: floor(n_train/bs)) */
-    long n_batches;  /* batches the schedule covers: n_epoch*n_iter, or num_it for lr_find */
-    long pos_denom;  /* pos = step/pos_denom: n_epoch*n_iter, or num_it for lr_find */
+    int n_epoch;      /* epochs to run: as asked, or what sgdr / lr_find imply */
+    int n_iter;       /* training batches per epoch (drop_last: floor(n_train/bs)) */
+    long n_batches;   /* batches the schedule covers: n_epoch*n_iter, or num_it for lr_find */
+    long pos_denom;   /* pos = step/pos_denom: n_epoch*n_iter, or num_it for lr_find */
     int epochs_fixed; /* 1 when the schedule decided n_epoch (sgdr, lr_find) */
 } ct_sched_run;
 
@@ -138,8 +138,8 @@ typedef struct {
 /* Values at pos for base lr lr_base. s NULL means a constant lr_base and no mom schedule. */
 void ct_sched_at(const ct_sched *s, double pos, double lr_base, ct_sched_value *v);
 /* The per-batch call: the position of batch (epoch, iter) in this run, then ct_sched_at. */
-void ct_sched_batch(const ct_sched *s, const ct_sched_run *run, int epoch, int iter,
-                    double lr_base, ct_sched_value *v);
+void ct_sched_batch(const ct_sched *s, const ct_sched_run *run, int epoch, int iter, double lr_base,
+                    ct_sched_value *v);
 
 /* Help text listing the presets with their keys and defaults and the annealers (for --help).
  * CT_ERR_OVERFLOW when n is too small (2 KiB is enough). */

@@ -42,8 +42,7 @@ double ct_anneal_at(const ct_anneal *a, double pos)
 ct_status ct_track_init(ct_track *t, int n, const double *pcts, const ct_anneal *segs)
 {
     if (n < 1 || n > CT_SCHED_MAX_SEG)
-        return ct_error(CT_ERR_INVALID_ARG, "sched: %d segments (want 1..%d)", n,
-                        CT_SCHED_MAX_SEG);
+        return ct_error(CT_ERR_INVALID_ARG, "sched: %d segments (want 1..%d)", n, CT_SCHED_MAX_SEG);
     double sum = 0.0, acc = 0.0;
     t->n = n;
     t->direct = 0;

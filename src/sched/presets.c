@@ -7,13 +7,34 @@
 #include "sched_internal.h"
 
 /* keys shared by several presets */
-#define KEY_DIV {"div", NULL, 1, {25.0}, CT_KEY_POS}
-#define KEY_DIV_FINAL {"div_final", NULL, 1, {1e5}, CT_KEY_POS}
-#define KEY_PCT(d) {"pct_start", "pct", 1, {d}, CT_KEY_FRAC}
-#define KEY_MOMS(a, b, c) {"moms", NULL, 3, {a, b, c}, CT_KEY_ANY}
-#define KEY_AMP {"amp", NULL, 1, {0.3}, CT_KEY_ANY}
-#define KEY_FREQ {"freq", NULL, 1, {50.0}, CT_KEY_ANY}
-#define KEY_OFFSET {"offset", NULL, 1, {0.8}, CT_KEY_ANY}
+#define KEY_DIV                                                                                    \
+    {                                                                                              \
+        "div", NULL, 1, {25.0}, CT_KEY_POS                                                         \
+    }
+#define KEY_DIV_FINAL                                                                              \
+    {                                                                                              \
+        "div_final", NULL, 1, {1e5}, CT_KEY_POS                                                    \
+    }
+#define KEY_PCT(d)                                                                                 \
+    {                                                                                              \
+        "pct_start", "pct", 1, {d}, CT_KEY_FRAC                                                    \
+    }
+#define KEY_MOMS(a, b, c)                                                                          \
+    {                                                                                              \
+        "moms", NULL, 3, {a, b, c}, CT_KEY_ANY                                                     \
+    }
+#define KEY_AMP                                                                                    \
+    {                                                                                              \
+        "amp", NULL, 1, {0.3}, CT_KEY_ANY                                                          \
+    }
+#define KEY_FREQ                                                                                   \
+    {                                                                                              \
+        "freq", NULL, 1, {50.0}, CT_KEY_ANY                                                        \
+    }
+#define KEY_OFFSET                                                                                 \
+    {                                                                                              \
+        "offset", NULL, 1, {0.8}, CT_KEY_ANY                                                       \
+    }
 
 static ct_anneal seg(ct_anneal_kind kind, double start, double end)
 {
@@ -66,8 +87,8 @@ static ct_status build_godzi(ct_sched *s)
 {
     double div = s->val[0][0], div_final = s->val[1][0], pct = s->val[2][0];
     double afo[3] = {s->val[3][0], s->val[4][0], s->val[5][0]};
-    ct_status st = two_part(&s->lr, pct, seg(CT_ANNEAL_COS, 1.0 / div, 1.0),
-                            spike(1.0, 1.0 / div_final, afo));
+    ct_status st =
+        two_part(&s->lr, pct, seg(CT_ANNEAL_COS, 1.0 / div, 1.0), spike(1.0, 1.0 / div_final, afo));
     return st != CT_OK ? st : moms_track(s, pct, s->val[6]);
 }
 
@@ -89,7 +110,8 @@ static ct_status build_sgdr(ct_sched *s)
                         CT_SCHED_MAX_SEG);
     /* fastai: n_epoch = cycle_len*(cycle_mult**n_cycles - 1)//(cycle_mult - 1); mult 1 is the
      * limit n_cycles*cycle_len (fastai would divide by zero) */
-    double n_epoch = mult == 1.0 ? len * n_cycles : floor(len * (pow(mult, n_cycles) - 1.0) / (mult - 1.0));
+    double n_epoch =
+        mult == 1.0 ? len * n_cycles : floor(len * (pow(mult, n_cycles) - 1.0) / (mult - 1.0));
     if (n_epoch > 1e6)
         return ct_error(CT_ERR_INVALID_ARG, "sched: sgdr implies %.0f epochs (at most 1000000)",
                         n_epoch);
@@ -117,22 +139,36 @@ static ct_status build_lr_find(ct_sched *s)
 }
 
 const ct_preset ct_sched_presets[] = {
-    {"one_cycle", "lr cos lr/div -> lr over pct_start, cos -> lr/div_final; mom cos a -> b -> c",
-     4, {KEY_DIV, KEY_DIV_FINAL, KEY_PCT(0.25), KEY_MOMS(0.95, 0.85, 0.95)}, build_one_cycle},
-    {"flat_cos", "lr flat over pct_start, then cos -> lr/div_final; mom not scheduled", 2,
-     {KEY_DIV_FINAL, KEY_PCT(0.75)}, build_flat_cos},
-    {"godzi", "one_cycle whose annealing is cos_spike (seed godziLR)", 7,
+    {"one_cycle",
+     "lr cos lr/div -> lr over pct_start, cos -> lr/div_final; mom cos a -> b -> c",
+     4,
+     {KEY_DIV, KEY_DIV_FINAL, KEY_PCT(0.25), KEY_MOMS(0.95, 0.85, 0.95)},
+     build_one_cycle},
+    {"flat_cos",
+     "lr flat over pct_start, then cos -> lr/div_final; mom not scheduled",
+     2,
+     {KEY_DIV_FINAL, KEY_PCT(0.75)},
+     build_flat_cos},
+    {"godzi",
+     "one_cycle whose annealing is cos_spike (seed godziLR)",
+     7,
      {KEY_DIV, KEY_DIV_FINAL, KEY_PCT(0.25), KEY_AMP, KEY_FREQ, KEY_OFFSET,
       KEY_MOMS(0.95, 0.35, 0.95)},
      build_godzi},
-    {"flat_cos_spike", "flat_cos whose annealing is cos_spike; mom not scheduled", 5,
-     {KEY_DIV_FINAL, KEY_PCT(0.75), KEY_AMP, KEY_FREQ, KEY_OFFSET}, build_flat_cos_spike},
-    {"sgdr", "n_cycles cycles of cos lr -> 0, cycle i lasting cycle_len*cycle_mult^i epochs", 3,
+    {"flat_cos_spike",
+     "flat_cos whose annealing is cos_spike; mom not scheduled",
+     5,
+     {KEY_DIV_FINAL, KEY_PCT(0.75), KEY_AMP, KEY_FREQ, KEY_OFFSET},
+     build_flat_cos_spike},
+    {"sgdr",
+     "n_cycles cycles of cos lr -> 0, cycle i lasting cycle_len*cycle_mult^i epochs",
+     3,
      {{"n_cycles", NULL, 1, {3}, CT_KEY_INT},
       {"cycle_len", NULL, 1, {1}, CT_KEY_INT},
       {"cycle_mult", NULL, 1, {2}, CT_KEY_INT}},
      build_sgdr},
-    {"lr_find", "exponential sweep start -> end over num_it batches (absolute lr, --lr unused)",
+    {"lr_find",
+     "exponential sweep start -> end over num_it batches (absolute lr, --lr unused)",
      3,
      {{"start", NULL, 1, {1e-7}, CT_KEY_POS},
       {"end", NULL, 1, {10.0}, CT_KEY_POS},
@@ -186,7 +222,8 @@ ct_status ct_sched_help(char *buf, size_t n)
     size_t len = 0;
     int ok = 1;
     if (n) buf[0] = '\0';
-    ok &= append(buf, n, &len, "%s%s", "schedules (NAME or NAME:key=value,...; defaults shown):\n", "");
+    ok &= append(buf, n, &len, "%s%s", "schedules (NAME or NAME:key=value,...; defaults shown):\n",
+                 "");
     for (int p = 0; p < ct_sched_n_presets; p++) {
         const ct_preset *pr = &ct_sched_presets[p];
         ok &= append(buf, n, &len, "  %-15s %s\n", pr->name, pr->doc);
@@ -194,7 +231,8 @@ ct_status ct_sched_help(char *buf, size_t n)
         for (int k = 0; k < pr->n_keys; k++) {
             const ct_preset_key *key = &pr->keys[k];
             char v[3][32];
-            for (int i = 0; i < key->n; i++) ct_sched_fmt(v[i], sizeof v[i], key->def[i]);
+            for (int i = 0; i < key->n; i++)
+                ct_sched_fmt(v[i], sizeof v[i], key->def[i]);
             ok &= append(buf, n, &len, "%s%s=", k ? ", " : "", key->key);
             if (key->n == 3) {
                 ok &= append(buf, n, &len, "%s/%s/", v[0], v[1]);
@@ -214,8 +252,8 @@ ct_status ct_sched_help(char *buf, size_t n)
                  "  fractions sum to 1 (one segment may omit @ to take the rest);\n"
                  "  no mom= means mom is not scheduled; no lr= means a constant --lr\n",
                  "");
-    ok &= append(buf, n, &len, "%s%s",
-                 "  e.g. lr=cos(1/25,1)@0.3+cos_spike(1,1e-5)@0.7;mom=cos(.95,.85)@.3+cos(.85,.95)\n",
-                 "");
+    ok &= append(
+        buf, n, &len, "%s%s",
+        "  e.g. lr=cos(1/25,1)@0.3+cos_spike(1,1e-5)@0.7;mom=cos(.95,.85)@.3+cos(.85,.95)\n", "");
     return ok ? CT_OK : ct_error(CT_ERR_OVERFLOW, "sched: help text needs more than %zu bytes", n);
 }

@@ -81,8 +81,8 @@ void ct_sched_at(const ct_sched *s, double pos, double lr_base, ct_sched_value *
     v->mom = s->has_mom ? ct_track_at(&s->mom, pos, 1.0) : NAN;
 }
 
-void ct_sched_batch(const ct_sched *s, const ct_sched_run *run, int epoch, int iter,
-                    double lr_base, ct_sched_value *v)
+void ct_sched_batch(const ct_sched *s, const ct_sched_run *run, int epoch, int iter, double lr_base,
+                    ct_sched_value *v)
 {
     double pos = (double)ct_sched_step_index(run, epoch, iter) / (double)run->pos_denom;
     ct_sched_at(s, pos, lr_base, v);

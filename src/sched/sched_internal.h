@@ -31,13 +31,13 @@ typedef struct {
 } ct_preset;
 
 struct ct_sched {
-    int preset;                          /* index into ct_sched_presets, -1 for a composed spec */
-    double val[CT_PRESET_MAX_KEYS][3];   /* preset parameter values, in key order */
-    ct_track lr, mom;                    /* lr: multiples of the base lr unless !lr_relative */
-    int has_mom;                         /* 0: mom not scheduled */
-    int lr_relative;                     /* 0: lr values absolute (lr_find) */
-    int implied_epochs;                  /* > 0: sgdr's epoch count */
-    int num_it;                          /* > 0: lr_find's sweep length (pos = step/num_it) */
+    int preset;                        /* index into ct_sched_presets, -1 for a composed spec */
+    double val[CT_PRESET_MAX_KEYS][3]; /* preset parameter values, in key order */
+    ct_track lr, mom;                  /* lr: multiples of the base lr unless !lr_relative */
+    int has_mom;                       /* 0: mom not scheduled */
+    int lr_relative;                   /* 0: lr values absolute (lr_find) */
+    int implied_epochs;                /* > 0: sgdr's epoch count */
+    int num_it;                        /* > 0: lr_find's sweep length (pos = step/num_it) */
 };
 
 extern const ct_preset ct_sched_presets[];

@@ -118,7 +118,8 @@ static ct_status parse_preset(ct_sched *s, const char *spec, char *clean)
     char *colon = strchr(clean, ':');
     if (colon) *colon = '\0';
     int p = 0;
-    while (p < ct_sched_n_presets && strcmp(clean, ct_sched_presets[p].name)) p++;
+    while (p < ct_sched_n_presets && strcmp(clean, ct_sched_presets[p].name))
+        p++;
     if (p == ct_sched_n_presets) return unknown_name(spec, clean);
     const ct_preset *pr = &ct_sched_presets[p];
     s->preset = p;
@@ -271,8 +272,8 @@ static ct_status read_annealer(cursor *c, ct_anneal *a)
                     param = def->params[i];
             if (param < 0) {
                 char what[160] = "";
-                size_t wl = (size_t)snprintf(what, sizeof what, "not an argument of %s; valid:",
-                                             def->name);
+                size_t wl =
+                    (size_t)snprintf(what, sizeof what, "not an argument of %s; valid:", def->name);
                 for (int i = 0; i < def->n_params && wl < sizeof what; i++)
                     wl += (size_t)snprintf(what + wl, sizeof what - wl, " %s",
                                            param_names[def->params[i]]);
@@ -319,8 +320,10 @@ static ct_status read_track(cursor *c, ct_track *t)
             st = read_number(c, &pcts[n]);
             if (st != CT_OK) return st;
             if (pcts[n] < 0.0 || pcts[n] > 1.0)
-                return ct_error(CT_ERR_INVALID_ARG, SPEC_SHOWN "fraction %g of segment %d is "
-                                "outside [0, 1]", c->spec, pcts[n], n + 1);
+                return ct_error(CT_ERR_INVALID_ARG,
+                                SPEC_SHOWN "fraction %g of segment %d is "
+                                           "outside [0, 1]",
+                                c->spec, pcts[n], n + 1);
             sum += pcts[n];
         } else {
             if (missing >= 0) return bad_token(&at, "only one segment may omit its @fraction");
@@ -353,13 +356,14 @@ ct_status ct_sched_parse_composed(ct_sched *s, const char *spec, const char *cle
     while (*c.p) {
         int is_lr = !strncmp(c.p, "lr=", 3), is_mom = !strncmp(c.p, "mom=", 4);
         if (!is_lr && !is_mom) return bad_token(&c, "want lr= or mom= (tracks are lr, mom)");
-        if ((is_lr && have_lr) || (is_mom && s->has_mom))
-            return bad_token(&c, "track given twice");
+        if ((is_lr && have_lr) || (is_mom && s->has_mom)) return bad_token(&c, "track given twice");
         c.p += is_lr ? 3 : 4;
         ct_status st = read_track(&c, is_lr ? &s->lr : &s->mom);
         if (st != CT_OK) return st;
-        if (is_lr) have_lr = 1;
-        else s->has_mom = 1;
+        if (is_lr)
+            have_lr = 1;
+        else
+            s->has_mom = 1;
         if (*c.p == ';') {
             c.p++;
             if (!*c.p) return bad_token(&c, "want a track after ';'");
@@ -407,7 +411,8 @@ static void put_track(text *t, const ct_track *tr)
     for (int i = 0; i < tr->n; i++) {
         const ct_anneal *a = &tr->seg[i];
         int d = 0;
-        while (annealers[d].kind != a->kind) d++;
+        while (annealers[d].kind != a->kind)
+            d++;
         if (i) put(t, "+");
         put(t, annealers[d].name);
         put(t, "(");

@@ -75,8 +75,7 @@ ct_status ct_plot_new(int width, int height, int n_panels, ct_plot **out)
         return ct_error(CT_ERR_INVALID_ARG, "plot.c: size %dx%d px (want 200..8000 x 150..8000)",
                         width, height);
     if (n_panels < 1 || n_panels > MAX_PANELS)
-        return ct_error(CT_ERR_INVALID_ARG, "plot.c: %d panels (want 1..%d)", n_panels,
-                        MAX_PANELS);
+        return ct_error(CT_ERR_INVALID_ARG, "plot.c: %d panels (want 1..%d)", n_panels, MAX_PANELS);
     if (height < 110 * n_panels)
         return ct_error(CT_ERR_INVALID_ARG, "plot.c: %d panels need a height of at least %d px",
                         n_panels, 110 * n_panels);
@@ -107,7 +106,8 @@ void ct_plot_free(ct_plot *p)
         free(p->y[i][0].label);
         free(p->y[i][1].label);
     }
-    for (size_t i = 0; i < p->n_xt; i++) free(p->xt_label[i]);
+    for (size_t i = 0; i < p->n_xt; i++)
+        free(p->xt_label[i]);
     free(p->xt_label);
     free(p->xt_at);
     free(p);
@@ -177,13 +177,15 @@ ct_status ct_plot_xticks(ct_plot *p, const double *at, const char *const *labels
     for (size_t i = 0; i < n; i++) {
         a[i] = at[i];
         if (set_text(&l[i], labels[i]) != CT_OK) {
-            for (size_t j = 0; j < i; j++) free(l[j]);
+            for (size_t j = 0; j < i; j++)
+                free(l[j]);
             free(a);
             free(l);
             return CT_ERR_HOST_OOM;
         }
     }
-    for (size_t i = 0; i < p->n_xt; i++) free(p->xt_label[i]);
+    for (size_t i = 0; i < p->n_xt; i++)
+        free(p->xt_label[i]);
     free(p->xt_label);
     free(p->xt_at);
     p->xt_at = a;
@@ -226,13 +228,23 @@ static ct_status add_item(ct_plot *p, item_kind kind, int panel, int side, const
                         label ? label : "");
     ct_plot_style def = {0};
     if (!style) style = &def;
-    item it = {kind, panel, side, NULL, NULL, NULL, NULL, NULL, n, {0, 0, 0},
-               style->width > 0 ? style->width : 2.0, style->mark_size > 0 ? style->mark_size : 7.0,
-               style->dashed, style->mark};
+    item it = {kind,
+               panel,
+               side,
+               NULL,
+               NULL,
+               NULL,
+               NULL,
+               NULL,
+               n,
+               {0, 0, 0},
+               style->width > 0 ? style->width : 2.0,
+               style->mark_size > 0 ? style->mark_size : 7.0,
+               style->dashed,
+               style->mark};
     if (style->color) {
         if (!parse_color(style->color, it.rgb))
-            return ct_error(CT_ERR_INVALID_ARG, "plot.c: colour '%s' (want #rrggbb)",
-                            style->color);
+            return ct_error(CT_ERR_INVALID_ARG, "plot.c: colour '%s' (want #rrggbb)", style->color);
     } else if (kind == IT_VLINE) {
         it.rgb[0] = it.rgb[1] = it.rgb[2] = 0.35;
         if (!style->width) it.width = 1.2;
@@ -269,8 +281,8 @@ static ct_status add_item(ct_plot *p, item_kind kind, int panel, int side, const
     return CT_OK;
 }
 
-ct_status ct_plot_line(ct_plot *p, int panel, ct_plot_side side, const char *label,
-                       const double *x, const double *y, size_t n, const ct_plot_style *style)
+ct_status ct_plot_line(ct_plot *p, int panel, ct_plot_side side, const char *label, const double *x,
+                       const double *y, size_t n, const ct_plot_style *style)
 {
     return add_item(p, IT_LINE, panel, side, label, x, y, NULL, NULL, n, style);
 }
@@ -351,9 +363,9 @@ static void finish_range(const axis *a, double lo, double hi, mapping *m)
 
 typedef struct {
     double v;
-    int major;        /* labelled */
-    char text[32];    /* label, or the mantissa "10" for a power of ten */
-    char sup[8];      /* exponent when a power of ten */
+    int major;     /* labelled */
+    char text[32]; /* label, or the mantissa "10" for a power of ten */
+    char sup[8];   /* exponent when a power of ten */
 } tick;
 
 static double nice_step(double span, int target)
@@ -429,8 +441,18 @@ static void tick_label(cairo_t *cr, const tick *tk, double x, double y, double a
 {
     double w = tick_w(cr, tk, size), x0 = x - align * w, base = y + size * 0.36;
     text_at(cr, tk->text, x0, base, size);
-    if (tk->sup[0]) text_at(cr, tk->sup, x0 + text_w(cr, tk->text, size), base - size * 0.45,
-                            size * 0.72);
+    if (tk->sup[0])
+        text_at(cr, tk->sup, x0 + text_w(cr, tk->text, size), base - size * 0.45, size * 0.72);
+}
+
+/* A 1 px straight line in grey level g (grid lines, tick marks). */
+static void stroke_line(cairo_t *cr, double g, double x0, double y0, double x1, double y1)
+{
+    cairo_set_source_rgb(cr, g, g, g);
+    cairo_set_line_width(cr, 1);
+    cairo_move_to(cr, x0, y0);
+    cairo_line_to(cr, x1, y1);
+    cairo_stroke(cr);
 }
 
 static void set_rgb(cairo_t *cr, const double *rgb)
@@ -478,8 +500,8 @@ static void line_style(cairo_t *cr, const item *it)
     cairo_set_dash(cr, dash, it->dashed ? 2 : 0, 0);
 }
 
-static void draw_item(cairo_t *cr, const item *it, const mapping *mx, const mapping *my,
-                      double top, double bottom)
+static void draw_item(cairo_t *cr, const item *it, const mapping *mx, const mapping *my, double top,
+                      double bottom)
 {
     line_style(cr, it);
     if (it->kind == IT_VLINE) {
@@ -499,8 +521,10 @@ static void draw_item(cairo_t *cr, const item *it, const mapping *mx, const mapp
                 continue;
             }
             double px = map(mx, it->x[i]), py = map(my, it->y[i]);
-            if (pen) cairo_line_to(cr, px, py);
-            else cairo_move_to(cr, px, py);
+            if (pen)
+                cairo_line_to(cr, px, py);
+            else
+                cairo_move_to(cr, px, py);
             pen = 1;
         }
         cairo_stroke(cr);
@@ -547,34 +571,66 @@ static int points_under(const ct_plot *p, int panel, const mapping *mx, const ma
     return n;
 }
 
-static void draw_legend(cairo_t *cr, const ct_plot *p, int panel, const mapping *mx,
-                        const mapping my[2], double left, double right, double top,
-                        double bottom)
+#define LEGEND_SIZE 12.0
+#define LEGEND_ROW 18.0
+
+/* The legend box of a panel: its size, and the corner (top right, top left, bottom right,
+ * bottom left) covering the fewest points. Returns the points it covers, -1 for no legend. */
+static int legend_box(cairo_t *cr, const ct_plot *p, int panel, const mapping *mx,
+                      const mapping my[2], double left, double right, double top, double bottom,
+                      double *x0, double *y0, double *w, double *h)
 {
-    double size = 12, row = 18, wmax = 0;
+    double wmax = 0;
     int n = 0;
     for (size_t i = 0; i < p->n_items; i++) {
         const item *it = &p->items[i];
         if (it->panel != panel || !it->label || it->kind == IT_VLINE) continue;
         char buf[160];
         snprintf(buf, sizeof buf, "%s%s", it->label, it->side == CT_PLOT_RIGHT ? " (right)" : "");
-        wmax = fmax(wmax, text_w(cr, buf, size));
+        wmax = fmax(wmax, text_w(cr, buf, LEGEND_SIZE));
         n++;
     }
-    if (!n) return;
-    double w = wmax + 46, h = n * row + 8, x0 = right - w - 8, y0 = top + 8;
-    /* the corner covering the fewest points: top right, top left, bottom right, bottom left */
-    double cx[4] = {right - w - 8, left + 8, right - w - 8, left + 8};
-    double cy[4] = {top + 8, top + 8, bottom - h - 8, bottom - h - 8};
+    if (!n) return -1;
+    *w = wmax + 46;
+    *h = n * LEGEND_ROW + 8;
+    double cx[4] = {right - *w - 8, left + 8, right - *w - 8, left + 8};
+    double cy[4] = {top + 8, top + 8, bottom - *h - 8, bottom - *h - 8};
     int best = -1;
     for (int c = 0; c < 4; c++) {
-        int under = points_under(p, panel, mx, my, cx[c], cy[c], w, h);
+        int under = points_under(p, panel, mx, my, cx[c], cy[c], *w, *h);
         if (best < 0 || under < best) {
             best = under;
-            x0 = cx[c];
-            y0 = cy[c];
+            *x0 = cx[c];
+            *y0 = cy[c];
         }
     }
+    return best;
+}
+
+/* When every corner of the legend would cover data, raise the top of the panel's automatic
+ * y ranges so the data leave a band for the legend. */
+static void make_legend_room(cairo_t *cr, const ct_plot *p, int panel, const mapping *mx,
+                             mapping my[2], double left, double right, double top, double bottom)
+{
+    double x0, y0, w, h;
+    if (legend_box(cr, p, panel, mx, my, left, right, top, bottom, &x0, &y0, &w, &h) <= 0) return;
+    double ph = bottom - top, keep = (ph - h - 16) / ph; /* fraction of the height for data */
+    if (keep < 0.4) return;
+    for (int s = 0; s < 2; s++) {
+        mapping *m = &my[s];
+        if (p->y[panel][s].fixed) continue;
+        if (m->scale == CT_PLOT_LOG)
+            m->hi = pow(10, log10(m->lo) + (log10(m->hi) - log10(m->lo)) / keep);
+        else
+            m->hi = m->lo + (m->hi - m->lo) / keep;
+    }
+}
+
+static void draw_legend(cairo_t *cr, const ct_plot *p, int panel, const mapping *mx,
+                        const mapping my[2], double left, double right, double top, double bottom)
+{
+    double size = LEGEND_SIZE, row = LEGEND_ROW, x0, y0, w, h;
+    if (legend_box(cr, p, panel, mx, my, left, right, top, bottom, &x0, &y0, &w, &h) < 0) return;
     cairo_set_source_rgba(cr, 1, 1, 1, 0.85);
     cairo_rectangle(cr, x0, y0, w, h);
     cairo_fill_preserve(cr);
@@ -614,7 +670,8 @@ static void compute_ranges(const ct_plot *p, mapping *mx, mapping my[][2])
         }
     for (size_t i = 0; i < p->n_items; i++) {
         const item *it = &p->items[i];
-        for (size_t k = 0; k < it->n; k++) grow(&xlo, &xhi, it->x[k], p->x.scale);
+        for (size_t k = 0; k < it->n; k++)
+            grow(&xlo, &xhi, it->x[k], p->x.scale);
         if (it->kind == IT_VLINE) continue;
         ct_plot_scale ys = p->y[it->panel][it->side].scale;
         double *lo = &ylo[it->panel][it->side], *hi = &yhi[it->panel][it->side];
@@ -626,10 +683,12 @@ static void compute_ranges(const ct_plot *p, mapping *mx, mapping my[][2])
             if (it->ehi) grow(lo, hi, it->y[k] + it->ehi[k], ys);
         }
     }
-    for (size_t i = 0; i < p->n_xt; i++) grow(&xlo, &xhi, p->xt_at[i], p->x.scale);
+    for (size_t i = 0; i < p->n_xt; i++)
+        grow(&xlo, &xhi, p->xt_at[i], p->x.scale);
     finish_range(&p->x, xlo, xhi, mx);
     for (int i = 0; i < p->n_panels; i++)
-        for (int s = 0; s < 2; s++) finish_range(&p->y[i][s], ylo[i][s], yhi[i][s], &my[i][s]);
+        for (int s = 0; s < 2; s++)
+            finish_range(&p->y[i][s], ylo[i][s], yhi[i][s], &my[i][s]);
 }
 
 static void draw_y_axis(cairo_t *cr, const ct_plot *p, const mapping *m, const axis *a, int side,
@@ -640,19 +699,10 @@ static void draw_y_axis(cairo_t *cr, const ct_plot *p, const mapping *m, const a
     double lab_w = 0;
     for (int k = 0; k < n; k++) {
         double py = map(m, t[k].v);
-        if (side == 0 && t[k].major) { /* grid from the left axis only */
-            cairo_set_source_rgb(cr, 0.9, 0.9, 0.9);
-            cairo_set_line_width(cr, 1);
-            cairo_move_to(cr, left, py);
-            cairo_line_to(cr, right, py);
-            cairo_stroke(cr);
-        }
-        cairo_set_source_rgb(cr, 0.2, 0.2, 0.2);
-        cairo_set_line_width(cr, 1);
+        if (side == 0 && t[k].major)
+            stroke_line(cr, 0.9, left, py, right, py); /* grid: left only */
         double len = t[k].major ? 5 : 3, dir = side ? 1 : -1;
-        cairo_move_to(cr, x, py);
-        cairo_line_to(cr, x + dir * len, py);
-        cairo_stroke(cr);
+        stroke_line(cr, 0.2, x, py, x + dir * len, py);
         if (t[k].major) {
             tick_label(cr, &t[k], x + dir * 8, py, side ? 0 : 1, 11);
             lab_w = fmax(lab_w, tick_w(cr, &t[k], 11));
@@ -690,17 +740,8 @@ static void draw_x_ticks(cairo_t *cr, const ct_plot *p, const mapping *mx, doubl
         if (!usable(t[k].v, mx->scale)) continue;
         double px = map(mx, t[k].v);
         if (px < left - 0.5 || px > right + 0.5) continue;
-        if (t[k].major) {
-            cairo_set_source_rgb(cr, 0.9, 0.9, 0.9);
-            cairo_set_line_width(cr, 1);
-            cairo_move_to(cr, px, top);
-            cairo_line_to(cr, px, bottom);
-            cairo_stroke(cr);
-        }
-        cairo_set_source_rgb(cr, 0.2, 0.2, 0.2);
-        cairo_move_to(cr, px, bottom);
-        cairo_line_to(cr, px, bottom + (t[k].major ? 5 : 3));
-        cairo_stroke(cr);
+        if (t[k].major) stroke_line(cr, 0.9, px, top, px, bottom);
+        stroke_line(cr, 0.2, px, bottom, px, bottom + (t[k].major ? 5 : 3));
         if (labels && t[k].major) tick_label(cr, &t[k], px, bottom + 16, 0.5, 11);
     }
 }
@@ -710,7 +751,8 @@ ct_status ct_plot_write_png(const ct_plot *p, const char *path)
     mapping mx, my[MAX_PANELS][2];
     compute_ranges(p, &mx, my);
     int has_right = 0;
-    for (int i = 0; i < p->n_panels; i++) has_right |= my[i][1].used;
+    for (int i = 0; i < p->n_panels; i++)
+        has_right |= my[i][1].used;
     double left = 88, right = p->w - (has_right ? 88 : 24), top = p->title ? 44 : 18;
     double bottom_margin = p->x.label ? 58 : 36, gap = 24;
     double ph = (p->h - top - bottom_margin - gap * (p->n_panels - 1)) / p->n_panels;
@@ -733,9 +775,11 @@ ct_status ct_plot_write_png(const ct_plot *p, const char *path)
             my[i][s].px0 = t1;
             my[i][s].px1 = t0;
         }
+        make_legend_room(cr, p, i, &mx, my[i], left, right, t0, t1);
         draw_x_ticks(cr, p, &mx, left, right, t0, t1, last);
         draw_y_axis(cr, p, &my[i][0], &p->y[i][0], 0, left, t0, t1, left, right);
-        if (my[i][1].used) draw_y_axis(cr, p, &my[i][1], &p->y[i][1], 1, right, t0, t1, left, right);
+        if (my[i][1].used)
+            draw_y_axis(cr, p, &my[i][1], &p->y[i][1], 1, right, t0, t1, left, right);
         cairo_save(cr);
         cairo_rectangle(cr, left, t0, right - left, ph);
         cairo_clip(cr);
@@ -754,12 +798,12 @@ ct_status ct_plot_write_png(const ct_plot *p, const char *path)
     }
     cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
     if (p->x.label)
-        text_at(cr, p->x.label, (left + right) / 2 - text_w(cr, p->x.label, 13) / 2, p->h - 14,
-                13);
+        text_at(cr, p->x.label, (left + right) / 2 - text_w(cr, p->x.label, 13) / 2, p->h - 14, 13);
     if (p->title) { /* shrink a long title to the width, down to 9 px */
         cairo_select_font_face(cr, FONT, CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_BOLD);
         double size = 15, w;
-        while ((w = text_w(cr, p->title, size)) > p->w - 16 && size > 9) size -= 0.5;
+        while ((w = text_w(cr, p->title, size)) > p->w - 16 && size > 9)
+            size -= 0.5;
         double x0 = fmax(8, (left + right) / 2 - w / 2);
         if (x0 + w > p->w - 8) x0 = fmax(8, p->w - 8 - w);
         text_at(cr, p->title, x0, 27, size);
