@@ -11,5 +11,5 @@ cltrain_SOURCES += src/cli/cmd_data.c src/cli/cmd_make_dataset.c src/cli/bench_d
 check_PROGRAMS += tests/test_data tests/test_data_norm
 tests_test_data_LDADD = $(TEST_LDADD)
 tests_test_data_norm_LDADD = $(TEST_LDADD)
-TESTS += tests/test_data tests/test_data_norm tests/test_data.sh
-EXTRA_DIST += tests/gen/gen_data.py tests/data/data_resize.bin tests/test_data.sh
+TESTS += tests/test_data tests/test_data_norm tests/test_data_cli.sh
+EXTRA_DIST += tests/gen/gen_data.py tests/data/data_resize.bin tests/test_data_cli.sh

@@ -59,5 +59,5 @@ if [ -r /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then
   expect fashion-stats "$out" "mean 0.2860, std 0.3530"
 fi
 
-[ $fail = 0 ] && echo "test_data.sh: ok"
+[ $fail = 0 ] && echo "test_data_cli.sh: ok"
 exit $fail
