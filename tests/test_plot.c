@@ -167,8 +167,43 @@ static void test_categories_and_errors(void)
     }
 }
 
+/* lr-find style: log x, smoothed loss, a suggestion marker and a vertical line */
+static void test_log_x(void)
+{
+    enum { N = 100, W = 700, H = 450 };
+    double lr[N], loss[N];
+    for (int i = 0; i < N; i++) {
+        lr[i] = 1e-7 * pow(1e8, i / (double)N);
+        double t = log10(lr[i]);
+        loss[i] = 2.3 - 1.5 / (1 + exp(-(t + 4) * 2)) + (t > -1 ? (t + 1) * (t + 1) * 3 : 0);
+    }
+    ct_plot *p = NULL;
+    T_OK(ct_plot_new(W, H, 1, &p));
+    if (!p) return;
+    T_OK(ct_plot_title(p, "lr find"));
+    T_OK(ct_plot_xaxis(p, "learning rate", CT_PLOT_LOG));
+    T_OK(ct_plot_yaxis(p, 0, CT_PLOT_LEFT, "smoothed loss", CT_PLOT_LINEAR));
+    T_OK(ct_plot_line(p, 0, CT_PLOT_LEFT, "loss", lr, loss, N, NULL));
+    ct_plot_style red = {"#e00000", 0, 0, CT_MARK_CIRCLE, 10};
+    T_OK(ct_plot_marker(p, 0, CT_PLOT_LEFT, 2.1e-4, 1.2, "valley 2.1e-4", &red));
+    ct_plot_style dash = {"#00a000", 1.5, 1, CT_MARK_NONE, 0};
+    T_OK(ct_plot_vline(p, 0, 1e-2, "minimum/10", &dash));
+    char path[512];
+    out_path(path, sizeof path, "logx.png");
+    T_OK(ct_plot_write_png(p, path));
+    ct_plot_free(p);
+    cairo_surface_t *s = read_png(path, W, H);
+    if (s) {
+        T_CHECK(count_color(s, 0xe00000, 0, 0, W, H) > 40, "suggestion marker drawn");
+        T_CHECK(count_color(s, 0x00a000, 0, 0, W, H) > 100, "vertical line drawn");
+        cairo_surface_destroy(s);
+    }
+    if (!getenv("CT_PLOT_KEEP")) remove(path);
+}
+
 int main(void)
 {
+    test_log_x();
     test_full_plot();
     test_categories_and_errors();
     return t_finish("test_plot");

@@ -9,3 +9,4 @@ TESTS += tests/test_sched tests/test_sched_cli.sh
 EXTRA_DIST += tests/test_sched_cli.sh
 
 EXTRA_DIST += tests/gen/sched_fastai.py tests/data/sched_fastai.txt
+EXTRA_DIST += doc/schedules.md doc/schedules.png
