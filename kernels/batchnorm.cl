@@ -26,41 +26,137 @@ inline void bn_kahan(float2 *s, float2 *c, float2 v)
     *s = t;
 }
 
-// Position (sample k, pixel p) of one channel's element while a work item strides over the
-// channel's N*HW elements `size` apart, without a division per element.
-typedef struct {
-    uint k, p;
-} bn_pos;
+#ifndef BN_CONTIG
+// 0: work items interleave over a channel's elements, one at a time (coalesced on GPUs);
+// 1: each work item takes one contiguous run, read 8 wide (CPU devices: caches and SIMD)
+#define BN_CONTIG 0
+#endif
 
-inline bn_pos bn_start(uint l, uint hw)
+// A work item's share of one channel's M = N*HW elements (flat index i = k*HW + p): runs of
+// `len` contiguous elements (a piece of one sample's plane; len is 1 when interleaved), found
+// without a division per element.
+typedef struct {
+    uint i, k, p, len;
+} bn_seg;
+
+typedef struct {
+    uint i0, end, step, dk, dp, hw;
+} bn_range;
+
+inline bn_range bn_range_of(uint n, uint hw)
 {
-    bn_pos q;
-    q.k = l / hw;
-    q.p = l - q.k * hw;
+    uint m = n * hw, l = get_local_id(0), size = get_local_size(0);
+    bn_range r;
+#if BN_CONTIG
+    uint chunk = (m + size - 1) / size;
+    r.i0 = min(l * chunk, m);
+    r.end = min(r.i0 + chunk, m);
+#else
+    r.i0 = l;
+    r.end = m;
+#endif
+    r.step = size;
+    r.dk = size / hw;
+    r.dp = size % hw;
+    r.hw = hw;
+    return r;
+}
+
+inline uint bn_seg_len(const bn_seg *q, const bn_range *r)
+{
+#if BN_CONTIG
+    return min(r->hw - q->p, r->end - q->i);
+#else
+    return 1;
+#endif
+}
+
+inline bn_seg bn_first(bn_range r)
+{
+    bn_seg q;
+    q.i = r.i0;
+    q.k = r.i0 / r.hw;
+    q.p = r.i0 - q.k * r.hw;
+    q.len = q.i < r.end ? bn_seg_len(&q, &r) : 0;
     return q;
 }
 
-inline void bn_next(bn_pos *q, uint dk, uint dp, uint hw)
+inline void bn_next(bn_seg *q, bn_range r)
 {
-    q->p += dp;
-    q->k += dk;
-    if (q->p >= hw) {
-        q->p -= hw;
+#if BN_CONTIG
+    q->i += q->len; // the next run starts the next sample's plane
+    q->k++;
+    q->p = 0;
+#else
+    q->i += r.step;
+    q->p += r.dp;
+    q->k += r.dk;
+    if (q->p >= r.hw) {
+        q->p -= r.hw;
         q->k++;
     }
+#endif
+    q->len = q->i < r.end ? bn_seg_len(q, &r) : 0;
 }
 
-// Loop q over the (sample, pixel) positions of one channel handled by this work item (kernels
-// using it have n, hw as int arguments); BN_REL(q) is the element's offset from the channel's
-// first element: k*C*HW + p, with chw = C*HW.
-#define BN_FOR_CHANNEL(q)                                                                          \
-    for (bn_pos q = bn_start(get_local_id(0), (uint)hw); q.k < (uint)n;                            \
-         bn_next(&q, get_local_size(0) / (uint)hw, get_local_size(0) % (uint)hw, (uint)hw))
+// Loop q over this work item's runs of range r (from bn_range_of); BN_REL(q) is the run's offset
+// from the channel's first element: k*C*HW + p, with chw = C*HW.
+#define BN_FOR_RUNS(r, q) for (bn_seg q = bn_first(r); q.i < r.end; bn_next(&q, r))
 #define BN_REL(q) ((ulong)(q).k * chw + (q).p)
 
+inline float bn_hsum8(float8 v)
+{
+    float4 a = v.lo + v.hi;
+    float2 b = a.lo + a.hi;
+    return b.x + b.y;
+}
+
+// Sums over one run of len elements. With BN_CONTIG the body runs 8 wide, then on the tail.
+// (sum x - shift, sum (x - shift)^2)
+inline float2 bn_run_moments(global const float *px, uint len, float shift)
+{
+    float2 s = (float2)(0.0f, 0.0f);
+    uint j = 0;
+#if BN_CONTIG
+    float8 s1 = 0.0f, s2 = 0.0f;
+    for (; j + 8 <= len; j += 8) {
+        float8 d = vload8(0, px + j) - shift;
+        s1 += d;
+        s2 += d * d;
+    }
+    s = (float2)(bn_hsum8(s1), bn_hsum8(s2));
+#endif
+    for (; j < len; j++) {
+        float d = px[j] - shift;
+        s += (float2)(d, d * d);
+    }
+    return s;
+}
+
+// (sum dy, sum dy * (x - mean) * rstd)
+inline float2 bn_run_dy(global const float *pdy, global const float *px, uint len, float mean,
+                        float rstd)
+{
+    float2 s = (float2)(0.0f, 0.0f);
+    uint j = 0;
+#if BN_CONTIG
+    float8 s1 = 0.0f, s2 = 0.0f;
+    for (; j + 8 <= len; j += 8) {
+        float8 g = vload8(0, pdy + j);
+        s1 += g;
+        s2 += g * (vload8(0, px + j) - mean) * rstd;
+    }
+    s = (float2)(bn_hsum8(s1), bn_hsum8(s2));
+#endif
+    for (; j < len; j++)
+        s += (float2)(pdy[j], pdy[j] * (px[j] - mean) * rstd);
+    return s;
+}
+
 // One work-group per channel. x, out: (N, C, HW) float; save_mean, save_rstd, run_mean, run_var,
-// gamma, beta: (C). Two passes for the statistics (mean, then the sum of squared deviations);
-// the third pass writes out (which may alias x). run_var gets the unbiased variance (N*HW > 1).
+// gamma, beta: (C). Two passes for the statistics (mean of x - pivot, then the sum of squared
+// deviations from the mean); the third pass writes out (which may alias x). run_var gets the
+// unbiased variance (N*HW > 1).
 kernel void bn_forward_train(global float *out, ulong out_off, global float *save_mean,
                              ulong save_mean_off, global float *save_rstd, ulong save_rstd_off,
                              global float *run_mean, ulong run_mean_off, global float *run_var,
@@ -71,21 +167,21 @@ kernel void bn_forward_train(global float *out, ulong out_off, global float *sav
 {
     uint ch = get_group_id(0);
     ulong base = (ulong)ch * (ulong)hw, chw = (ulong)c * (ulong)hw;
+    global const float *xc = x + x_off + base; // the channel's first element
     float m = (float)n * (float)hw;
+    bn_range r = bn_range_of((uint)n, (uint)hw);
 
     // pass 1 sums x - pivot (the channel's first element) so a large common offset cancels
-    float pivot = x[x_off + base];
+    float pivot = xc[0];
     float2 s = (float2)(0.0f, 0.0f), sc = s;
-    BN_FOR_CHANNEL(q) bn_kahan(&s, &sc, (float2)(x[x_off + base + BN_REL(q)] - pivot, 0.0f));
+    BN_FOR_RUNS(r, q) bn_kahan(&s, &sc, bn_run_moments(xc + BN_REL(q), q.len, pivot));
     float mean = pivot + bn_wg_sum2(red, s).x / m;
 
-    float2 ss = (float2)(0.0f, 0.0f), ssc = ss;
-    BN_FOR_CHANNEL(q)
-    {
-        float d = x[x_off + base + BN_REL(q)] - mean;
-        bn_kahan(&ss, &ssc, (float2)(d * d, 0.0f));
-    }
-    float var = bn_wg_sum2(red, ss).x / m; // biased, for normalising
+    s = sc = (float2)(0.0f, 0.0f);
+    BN_FOR_RUNS(r, q) bn_kahan(&s, &sc, bn_run_moments(xc + BN_REL(q), q.len, mean));
+    float2 dev = bn_wg_sum2(red, s); // (sum d, sum d^2), d = x - mean
+    // biased, for normalising; sum d (0 but for rounding) corrects the rounding of mean
+    float var = max(dev.y - dev.x * dev.x / m, 0.0f) / m;
     float rstd = rsqrt(var + eps);
 
     if (get_local_id(0) == 0) {
@@ -98,10 +194,18 @@ kernel void bn_forward_train(global float *out, ulong out_off, global float *sav
     }
 
     float g = gamma[gamma_off + ch] * rstd, b = beta[beta_off + ch];
-    BN_FOR_CHANNEL(q)
+    global float *oc = out + out_off + base;
+    BN_FOR_RUNS(r, q)
     {
-        ulong i = base + BN_REL(q);
-        out[out_off + i] = (x[x_off + i] - mean) * g + b;
+        global const float *px = xc + BN_REL(q);
+        global float *po = oc + BN_REL(q);
+        uint j = 0;
+#if BN_CONTIG
+        for (; j + 8 <= q.len; j += 8)
+            vstore8((vload8(0, px + j) - mean) * g + b, 0, po + j);
+#endif
+        for (; j < q.len; j++)
+            po[j] = (px[j] - mean) * g + b;
     }
 }
 
@@ -131,16 +235,17 @@ kernel void bn_backward(global float *dx, ulong dx_off, int accum, int has_dx, g
 {
     uint ch = get_group_id(0);
     ulong base = (ulong)ch * (ulong)hw, chw = (ulong)c * (ulong)hw;
+    global const float *xc = x + x_off + base, *dyc = dy + dy_off + base;
     float m = (float)n * (float)hw;
+    bn_range r = bn_range_of((uint)n, (uint)hw);
     float mean = save_mean[save_mean_off + ch], rstd = save_rstd[save_rstd_off + ch];
 
-    float2 acc = (float2)(0.0f, 0.0f), accc = acc; // (sum dy, sum dy*xhat)
-    BN_FOR_CHANNEL(q)
+    float2 s = (float2)(0.0f, 0.0f), sc = s; // (sum dy, sum dy*xhat)
+    BN_FOR_RUNS(r, q)
     {
-        float g = dy[dy_off + base + BN_REL(q)];
-        bn_kahan(&acc, &accc, (float2)(g, g * (x[x_off + base + BN_REL(q)] - mean) * rstd));
+        bn_kahan(&s, &sc, bn_run_dy(dyc + BN_REL(q), xc + BN_REL(q), q.len, mean, rstd));
     }
-    float2 sum = bn_wg_sum2(red, acc);
+    float2 sum = bn_wg_sum2(red, s);
 
     if (get_local_id(0) == 0) {
         dbeta[dbeta_off + ch] += sum.x;
@@ -148,10 +253,21 @@ kernel void bn_backward(global float *dx, ulong dx_off, int accum, int has_dx, g
     }
     if (!has_dx) return;
     float k = gamma[gamma_off + ch] * rstd, mdy = sum.x / m, mdyx = sum.y / m;
-    BN_FOR_CHANNEL(q)
+    global float *dxc = dx + dx_off + base;
+    BN_FOR_RUNS(r, q)
     {
-        float xhat = (x[x_off + base + BN_REL(q)] - mean) * rstd;
-        float v = k * (dy[dy_off + base + BN_REL(q)] - mdy - xhat * mdyx);
-        dx[dx_off + base + BN_REL(q)] = accum ? dx[dx_off + base + BN_REL(q)] + v : v;
+        global const float *px = xc + BN_REL(q), *pdy = dyc + BN_REL(q);
+        global float *pdx = dxc + BN_REL(q);
+        uint j = 0;
+#if BN_CONTIG
+        for (; j + 8 <= q.len; j += 8) {
+            float8 v = k * (vload8(0, pdy + j) - mdy - (vload8(0, px + j) - mean) * rstd * mdyx);
+            vstore8(accum ? vload8(0, pdx + j) + v : v, 0, pdx + j);
+        }
+#endif
+        for (; j < q.len; j++) {
+            float v = k * (pdy[j] - mdy - (px[j] - mean) * rstd * mdyx);
+            pdx[j] = accum ? pdx[j] + v : v;
+        }
     }
 }

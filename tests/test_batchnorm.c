@@ -1,6 +1,7 @@
-/* batchnorm2d kernels against (1) the plain-C double reference on awkward shapes (batch 1, 3;
- * channels 1, 3, 5, 64; spatial 1, 7, 13, 32; N*HW = 1), (2) central finite differences of the
- * reference and (3) PyTorch goldens (tests/data/bn_train.bin, bn_eval.bin). */
+/* batchnorm2d kernels, in both channel layouts, against (1) the plain-C double reference on
+ * awkward shapes (batch 1, 3; channels 1, 3, 5, 64; spatial 1, 7, 13, 32; N*HW = 1), (2) central
+ * finite differences of the reference and (3) PyTorch goldens (tests/data/bn_train.bin,
+ * bn_eval.bin). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,12 +11,14 @@
 #include "ref/ref.h"
 #include "util.h"
 
+static int layout; /* 0 interleaved, 1 contiguous (CLTRAIN_BN_CONTIG), for the messages */
+
 /* device buffer -> compare with ref (tensors are guarded: offset G_OFF, sentinels around) */
 static void cmp(ct_ctx *ctx, const char *what, const char *shape, cl_mem m, const double *ref,
                 size_t n, double atol, double rtol)
 {
     char name[160];
-    snprintf(name, sizeof name, "%s %s", what, shape);
+    snprintf(name, sizeof name, "%s %s%s", what, shape, layout ? " (contiguous)" : "");
     g_expect(ctx, m, ref, n, atol, rtol, name);
 }
 
@@ -291,14 +294,22 @@ int main(void)
     t_rng r;
     t_rng_seed(&r, 7);
 
-    const int ns[] = {1, 3}, cs[] = {1, 3, 5, 64}, ss[] = {1, 7, 13, 32};
-    int k = 0;
-    for (size_t a = 0; a < 2; a++)
-        for (size_t b = 0; b < 4; b++)
-            for (size_t s = 0; s < 4; s++, k++)
-                one_case(ctx, &r, ns[a], cs[b], ss[s] * ss[s], 0.0f, k % 2);
-    one_case(ctx, &r, 3, 5, 32 * 32, 1000.0f, 1); /* large mean: needs the two-pass variance */
-    one_case(ctx, &r, 2, 3, 1, 0.0f, 0);          /* N*HW = 2: unbiased factor 2 */
+    /* both ways work items cover a channel: interleaved (GPUs) and contiguous 8-wide (CPUs) */
+    for (layout = 0; layout < 2; layout++) {
+        setenv("CLTRAIN_BN_CONTIG", layout ? "1" : "0", 1);
+        const int ns[] = {1, 3}, cs[] = {1, 3, 5, 64}, ss[] = {1, 7, 13, 32};
+        int k = 0;
+        for (size_t a = 0; a < 2; a++)
+            for (size_t b = 0; b < 4; b++)
+                for (size_t s = 0; s < 4; s++, k++)
+                    one_case(ctx, &r, ns[a], cs[b], ss[s] * ss[s], 0.0f, k % 2);
+        one_case(ctx, &r, 3, 5, 32 * 32, 1000.0f, 1); /* large mean: needs the two-pass variance */
+        one_case(ctx, &r, 2, 3, 1, 0.0f, 0);          /* N*HW = 2: unbiased factor 2 */
+        one_case(ctx, &r, 3, 2, 37, 0.0f, 1);         /* runs that end mid-vector */
+        golden_train(ctx);
+        golden_eval(ctx);
+    }
+    unsetenv("CLTRAIN_BN_CONTIG");
 
     fd_case(&r, 3, 2, 7);
     fd_case(&r, 1, 3, 2);
@@ -311,8 +322,6 @@ int main(void)
             "N = 0 must be refused");
     ct_error_clear();
 
-    golden_train(ctx);
-    golden_eval(ctx);
     ct_ctx_free(ctx);
     return t_finish("test_batchnorm");
 }
