@@ -4,3 +4,4 @@ cltrain_SOURCES += src/cli/main.c src/cli/cmd_devices.c src/cli/cmd_bench.c src/
 cltrain_SOURCES += src/cli/cmd_sched.c
 noinst_HEADERS += src/cli/train_flags.h
 cltrain_SOURCES += src/cli/cmd_train.c src/cli/cmd_eval.c src/cli/cmd_predict.c src/cli/cmd_lr_find.c
+cltrain_SOURCES += src/cli/cmd_compare.c
