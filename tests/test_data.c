@@ -911,9 +911,12 @@ static void test_loader(void)
     ct_loader_opts lo = {.batch_size = bs, .workers = 2, .seed = 1};
     ct_loader *ld;
     T_OK(ct_loader_create(&ld, ds, &lo));
+    T_OK(ct_loader_start(ld, CT_SPLIT_TRAIN, 0, 0));
     T_CHECK(ct_loader_start(ld, CT_SPLIT_TRAIN, 0, 9) == CT_ERR_INVALID_ARG, "start past the end");
-    T_OK(ct_loader_start(ld, CT_SPLIT_TRAIN, 0, 8));
     const ct_batch *b;
+    T_OK(ct_loader_next(ld, &b));
+    T_CHECK(b == NULL, "a failed start still yields batches");
+    T_OK(ct_loader_start(ld, CT_SPLIT_TRAIN, 0, 8));
     T_OK(ct_loader_next(ld, &b));
     T_CHECK(b == NULL, "an epoch started at its end yields a batch");
     /* restarting while batches are in flight is safe */

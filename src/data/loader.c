@@ -117,16 +117,18 @@ ct_status ct_loader_create(ct_loader **out, ct_dataset *ds, const ct_loader_opts
 
 ct_status ct_loader_start(ct_loader *l, ct_split split, int epoch, size_t first_batch)
 {
+    size_t nb = ct_data_n_batches(l->ds, split, l->o.batch_size);
     stop_threads(l);
     free(l->order);
+    l->order = NULL; /* until this succeeds, ct_loader_next reports the end of the epoch */
+    if (first_batch > nb)
+        return ct_error(CT_ERR_INVALID_ARG, "loader.c: start at batch %zu of an epoch of %zu",
+                        first_batch, nb);
     l->order = ct__epoch_order(l->ds, split, l->o.seed, epoch);
     if (!l->order) return ct_error(CT_ERR_HOST_OOM, "loader.c: epoch order");
     l->split = split;
     l->epoch = epoch;
-    l->n_batches = ct_data_n_batches(l->ds, split, l->o.batch_size);
-    if (first_batch > l->n_batches)
-        return ct_error(CT_ERR_INVALID_ARG, "loader.c: start at batch %zu of an epoch of %zu",
-                        first_batch, l->n_batches);
+    l->n_batches = nb;
     l->next_claim = l->next_consume = first_batch;
     for (int i = 0; i < l->ring; i++) l->slots[i].state = SLOT_FREE;
     l->held = -1;
