@@ -227,7 +227,7 @@ ct_status ct_sched_help(char *buf, size_t n)
     for (int p = 0; p < ct_sched_n_presets; p++) {
         const ct_preset *pr = &ct_sched_presets[p];
         ok &= append(buf, n, &len, "  %-15s %s\n", pr->name, pr->doc);
-        ok &= append(buf, n, &len, "%s%s", "                 ", "");
+        ok &= append(buf, n, &len, "%s%s", "                  ", "");
         for (int k = 0; k < pr->n_keys; k++) {
             const ct_preset_key *key = &pr->keys[k];
             char v[3][32];
