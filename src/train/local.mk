@@ -17,3 +17,5 @@ noinst_HEADERS += src/train/learner_internal.h
 pkginclude_HEADERS += include/cltrain/learner.h
 libcltrain_la_SOURCES += src/train/config.c src/train/learner.c src/train/checkpoint.c \
 	src/train/runlog.c src/train/lr_find.c src/train/lr_suggest.c
+TESTS += tests/test_train.sh
+EXTRA_DIST += tests/test_train.sh
