@@ -158,8 +158,10 @@ void ct__resize(const ct_img *src, double x0, double y0, double bw, double bh, i
         if (ty.lo[i] + ty.n[i] > r1) r1 = ty.lo[i] + ty.n[i];
     }
     size_t rows = (size_t)(r1 - r0);
-    tmp = malloc(sizeof(float) * rows * (size_t)dw); /* (rows, dw) one channel at a time */
+    /* (rows, dw) one channel at a time, then one output row of accumulators */
+    tmp = malloc(sizeof(float) * (rows + 1) * (size_t)dw);
     if (!tmp) goto out;
+    float *acc = tmp + rows * (size_t)dw;
     size_t splane = (size_t)src->w * src->h, dplane = (size_t)dw * dh;
     for (int c = 0; c < src->c; c++) {
         const uint8_t *sp = src->px + c * splane;
@@ -168,20 +170,21 @@ void ct__resize(const ct_img *src, double x0, double y0, double bw, double bh, i
             for (int x = 0; x < dw; x++) {
                 const float *w = tx.w + (size_t)x * tx.kmax;
                 const uint8_t *s = row + tx.lo[x];
-                float acc = 0;
-                for (int k = 0; k < tx.n[x]; k++) acc += w[k] * s[k];
-                tmp[r * dw + x] = acc;
+                float sum = 0;
+                for (int k = 0; k < tx.n[x]; k++) sum += w[k] * s[k];
+                tmp[r * dw + x] = sum;
             }
         }
         uint8_t *dp = dst + c * dplane;
-        for (int y = 0; y < dh; y++) {
+        for (int y = 0; y < dh; y++) { /* row-wise accumulation: contiguous, vectorisable */
             const float *w = ty.w + (size_t)y * ty.kmax;
             const float *base = tmp + (size_t)(ty.lo[y] - r0) * dw;
-            for (int x = 0; x < dw; x++) {
-                float acc = 0;
-                for (int k = 0; k < ty.n[y]; k++) acc += w[k] * base[(size_t)k * dw + x];
-                dp[(size_t)y * dw + x] = clip8(acc);
+            for (int x = 0; x < dw; x++) acc[x] = 0;
+            for (int k = 0; k < ty.n[y]; k++) {
+                const float wk = w[k], *row = base + (size_t)k * dw;
+                for (int x = 0; x < dw; x++) acc[x] += wk * row[x];
             }
+            for (int x = 0; x < dw; x++) dp[(size_t)y * dw + x] = clip8(acc[x]);
         }
     }
 out:
