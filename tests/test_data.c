@@ -609,6 +609,22 @@ static void test_folders(void)
     T_OK(ct_data_make_shapes(tpath(p, "s_extra"), 10, 10, 16, 1));
     mkdirs("s_extra/val/unknown_class");
     expect_fail("val class unknown", "s_extra", NULL, CT_ERR_FORMAT, "unknown_class");
+    /* Imagenette/ImageWoof wnids get their names; "valid/" is accepted for the split */
+    const char *wn[2] = {"n01440764", "n02088364"};
+    for (int k = 0; k < 2; k++)
+        for (int sp = 0; sp < 2; sp++) {
+            snprintf(q, sizeof q, "wnid/%s/%s", sp ? "valid" : "train", wn[k]);
+            mkdirs(q);
+            snprintf(q + strlen(q), sizeof q - strlen(q), "/x.png");
+            copy_file("shapes/train/red_ring/00004.png", q, 0);
+        }
+    T_OK(open_at("wnid", &ds, NULL));
+    if (ds) {
+        T_CHECK(!strcmp(ct_data_class_name(ds, 0), "tench") && !strcmp(ct_data_class_name(ds, 1), "beagle") &&
+                    !strcmp(ct_data_class_id(ds, 1), "n02088364") && ct_data_get_info(ds)->n_valid == 2,
+                "wnid names '%s' '%s'", ct_data_class_name(ds, 0), ct_data_class_name(ds, 1));
+        ct_data_free(ds);
+    }
     /* gray and alpha images load as RGB; channels 1 loads gray */
     int w, h;
     T_OK(ct__image_probe(tpath(p, "shapes/train/blue_circle/gray.png"), &w, &h));

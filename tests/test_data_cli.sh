@@ -45,6 +45,9 @@ rm "$tmp/shapes/train/red_ring/broken.jpg"
 
 check data-missing 1 "$bin" data "$tmp/nope"
 expect data-missing-msg "$err" "no such dataset folder"
+check data-default-missing 1 env CLTRAIN_DEFAULT_DATA="$tmp/no-fashion" "$bin" data
+expect data-default-apt "$err" "apt-get install dataset-fashion-mnist"
+expect data-default-flag "$err" "pass --data PATH"
 check data-unknown-flag 2 "$bin" data "$tmp/shapes" --frob
 
 check bench 0 "$bin" bench data --data "$tmp/shapes" --size 32 --workers 2 --bs 16 --batches 3

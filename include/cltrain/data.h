@@ -48,7 +48,7 @@ typedef enum { CT_DATA_IDX = 1, CT_DATA_CIFAR10, CT_DATA_FOLDER } ct_data_format
 typedef enum { CT_SPLIT_TRAIN = 0, CT_SPLIT_VALID = 1 } ct_split;
 
 typedef struct {
-    const char *path;     /* dataset root; NULL or "": CT_DATA_DEFAULT_PATH */
+    const char *path;     /* dataset root; NULL or "": $CLTRAIN_DEFAULT_DATA or CT_DATA_DEFAULT_PATH */
     int size;             /* output side in px; 0: native side (IDX 28, CIFAR 32), folders 128 */
     int channels;         /* model channels 1 or 3; 0: the dataset's (IDX 1, CIFAR/folders 3) */
     size_t limit_train;   /* 0: all; else a fixed random subset of this many training items */

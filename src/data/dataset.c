@@ -145,17 +145,20 @@ ct_status ct_data_open(ct_dataset **out, const ct_data_opts *opts)
     ds->opts.labels_csv = dup_or_null(ds->opts.labels_csv);
     ds->opts.label_col = dup_or_null(ds->opts.label_col);
     ds->opts.cache_dir = NULL; /* copied into ds->cache_dir by make_cache_dir */
-    const char *path = opts && opts->path && *opts->path ? opts->path : CT_DATA_DEFAULT_PATH;
+    const char *def = getenv("CLTRAIN_DEFAULT_DATA"); /* packaging and tests may move it */
+    if (!def || !*def) def = CT_DATA_DEFAULT_PATH;
+    const int is_default = !(opts && opts->path && *opts->path);
+    const char *path = is_default ? def : opts->path;
     atomic_init(&ds->decode_failures, 0);
     atomic_init(&ds->printed, 0);
     if (!(ds->root = strdup(path))) CT_FAIL(CT_ERR_HOST_OOM, "dataset.c: path");
     for (size_t l = strlen(ds->root); l > 1 && ds->root[l - 1] == '/'; l--) ds->root[l - 1] = 0;
     if (!dir_exists(ds->root)) {
-        if (path == (const char *)CT_DATA_DEFAULT_PATH || !strcmp(path, CT_DATA_DEFAULT_PATH))
+        if (is_default)
             CT_FAIL(CT_ERR_NOT_FOUND,
                     "the default dataset Fashion-MNIST is not at %s: apt-get install "
                     "dataset-fashion-mnist, or pass --data PATH",
-                    CT_DATA_DEFAULT_PATH);
+                    def);
         CT_FAIL(CT_ERR_NOT_FOUND, "%s: no such dataset folder", ds->root);
     }
     if (ct__idx_detect(ds->root)) {
