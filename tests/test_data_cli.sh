@@ -52,7 +52,8 @@ check data-unknown-flag 2 "$bin" data "$tmp/shapes" --frob
 
 check bench 0 "$bin" bench data --data "$tmp/shapes" --size 32 --workers 2 --bs 16 --batches 3
 expect bench-figure "$out" "images/s"
-check bench-presize 0 "$bin" bench data --data "$tmp/shapes" --size 24 --workers 1 --bs 8 --batches 2 --presize 28
+check bench-presize 0 "$bin" bench data --data "$tmp/shapes" --size 24 --workers 1 --bs 8 --batches 2 --presize 28 --epochs 2
+expect bench-epoch2 "$out" "epoch 1:"
 check bench-usage 2 "$bin" bench data --bs
 
 if [ -r /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then
