@@ -19,3 +19,7 @@ libcltrain_la_SOURCES += src/train/config.c src/train/learner.c src/train/checkp
 	src/train/runlog.c src/train/lr_find.c src/train/lr_suggest.c
 TESTS += tests/test_train.sh
 EXTRA_DIST += tests/test_train.sh
+check_PROGRAMS += tests/test_lr_find
+tests_test_lr_find_LDADD = $(TEST_LDADD)
+TESTS += tests/test_lr_find
+EXTRA_DIST += tests/gen/lr_suggest_ref.py tests/data/lr_suggest.bin

@@ -42,7 +42,8 @@ static int valley_index(const double *loss, int n)
         }
     free(lds);
     double sections = (max_end - max_start) / 3.0;
-    return max_start + (int)sections + (int)(sections / 2);
+    int idx = max_start + (int)sections + (int)(sections / 2);
+    return idx < 0 ? idx + n : idx; /* max_start can be -1: Python then indexes from the end */
 }
 
 /* numpy.gradient with unit spacing: central inside, one-sided at the ends. */
@@ -70,14 +71,25 @@ static double interp(double x, const double *xs, const double *ys, int n)
     return ys[n - 1];
 }
 
+/* The loss curve at lr x, interpolated in log10(lr) (NAN without memory). */
+static double loss_at(double x, const double *lr, const double *loss, int n)
+{
+    double *logx = malloc(sizeof(double) * (size_t)n);
+    if (!logx) return NAN;
+    for (int i = 0; i < n; i++) logx[i] = log10(lr[i]);
+    double y = interp(log10(x), logx, loss, n);
+    free(logx);
+    return y;
+}
+
 /* fastai slide(lr_diff=15, thresh=.005, adjust_value=1): indices count from the end. */
 static double slide(const double *lr, const double *loss, int n, double *at_loss)
 {
     const int lr_diff = 15;
     const double thresh = 0.005;
-    double *g = malloc(sizeof(double) * (size_t)n), *logx = malloc(sizeof(double) * (size_t)n);
-    if (!g || !logx || n <= lr_diff) {
-        free(g), free(logx);
+    double *g = malloc(sizeof(double) * (size_t)n);
+    if (!g || n <= lr_diff) {
+        free(g);
         *at_loss = NAN;
         return NAN;
     }
@@ -88,9 +100,8 @@ static double slide(const double *lr, const double *loss, int n, double *at_loss
         local_min = lr[l];
         r--, l--;
     }
-    for (int i = 0; i < n; i++) logx[i] = log10(lr[i]);
-    *at_loss = interp(log10(local_min), logx, loss, n);
-    free(g), free(logx);
+    *at_loss = loss_at(local_min, lr, loss, n);
+    free(g);
     return local_min;
 }
 
@@ -125,7 +136,7 @@ ct_status ct_lr_suggest(const double *lrs, const double *losses, int n, int num_
     for (int i = 1; i < m; i++)
         if (loss[i] < loss[mi]) mi = i;
     out->minimum = lr[mi] / 10;
-    out->minimum_loss = loss[mi];
+    out->minimum_loss = loss_at(out->minimum, lr, loss, m); /* on the curve, for the plot */
 
     int si = 0;
     double best = INFINITY;
