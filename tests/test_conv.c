@@ -1,6 +1,7 @@
 /* conv2d forward, backward data (write and accumulate) and backward weight/bias against three
  * oracles: the plain-C double reference (tests/ref/conv.c) on awkward shapes, central finite
  * differences of that reference, and PyTorch goldens (tests/data/conv_*.bin, tests/gen/gen_conv.py).
+ * Every device check runs on both GEMM back ends (CLTRAIN_CONV_GEMM=tiled and =clblast).
  *
  * Tolerances (inputs, weights, grads uniform in [-1, 1]; K = the reduction length of the output
  * element: C_in/g*KH*KW forward, C_out/g*KH*KW backward data, N*OH*OW backward weight):
@@ -265,12 +266,17 @@ int main(void)
     t_rng r;
     t_rng_seed(&r, 7);
     const size_t n_cases = sizeof cases / sizeof cases[0];
-    for (size_t i = 0; i < n_cases; i++) {
-        check_reference_fd(&r, &cases[i]);
-        check_kernels(ctx, &r, &cases[i]);
+    for (size_t i = 0; i < n_cases; i++) check_reference_fd(&r, &cases[i]);
+    /* both GEMM back ends of src/ops/conv.c, whatever the device would choose */
+    const char *backends[] = {"tiled", "clblast"};
+    for (int b = 0; b < 2; b++) {
+        setenv("CLTRAIN_CONV_GEMM", backends[b], 1);
+        fprintf(stderr, "conv GEMM back end: %s\n", backends[b]);
+        for (size_t i = 0; i < n_cases; i++) check_kernels(ctx, &r, &cases[i]);
+        for (size_t i = 0; i < sizeof golden_files / sizeof golden_files[0]; i++)
+            check_golden(ctx, golden_files[i]);
     }
-    for (size_t i = 0; i < sizeof golden_files / sizeof golden_files[0]; i++)
-        check_golden(ctx, golden_files[i]);
+    unsetenv("CLTRAIN_CONV_GEMM");
     check_invalid(ctx);
     ct_ctx_free(ctx);
     return t_finish("test_conv");

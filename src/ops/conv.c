@@ -1,8 +1,11 @@
-/* Host half of kernels/conv.cl: conv2d forward, backward data and backward weight as
- * im2col + ct_gemm (grouped via strided-batched GEMM), batched over N in bounded chunks.
- * Enqueue only: never waits, never allocates device memory except the context's scratch. */
+/* Host half of kernels/conv.cl: conv2d forward, backward data and backward weight as im2col +
+ * GEMM, batched over N in bounded chunks, groups as the GEMM batch. Two GEMM back ends: CLBlast
+ * (ct_gemm_strided; GPUs) and conv.cl's register-tiled gemm_tile on panel-packed operands (CPU
+ * devices such as PoCL, where it is several times faster); CLTRAIN_CONV_GEMM=clblast|tiled
+ * overrides the choice. Enqueue only: never waits, allocates nothing but the context's scratch. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cltrain/ops.h"
 #include "ops/conv_bias.h"
@@ -142,21 +145,26 @@ static int chunk_images(ct_ctx *ctx, const ct_conv2d_p *p)
     return (int)nb;
 }
 
-/* One scratch buffer holding col (C_in*KH*KW, nb*P) then pk (C_out, nb*P). */
+/* One scratch buffer holding col (col_n floats) then pk (pk_n floats). */
 typedef struct {
     ct_ptr col, pk;
 } conv_scratch;
 
-static ct_status get_scratch(ct_ctx *ctx, const ct_conv2d_p *p, int nb, conv_scratch *s)
+static ct_status get_scratch_n(ct_ctx *ctx, size_t col_n, size_t pk_n, conv_scratch *s)
 {
-    size_t np = (size_t)nb * ct_conv2d_out_h(p) * ct_conv2d_out_w(p);
-    size_t col_n = (size_t)p->c_in * p->kh * p->kw * np, pk_n = (size_t)p->c_out * np;
     cl_mem m;
     ct_status st = ct_ctx_scratch(ctx, (col_n + pk_n) * sizeof(float), &m);
     if (st != CT_OK) return st;
     s->col = CT_PTR(m, 0);
     s->pk = CT_PTR(m, col_n);
     return CT_OK;
+}
+
+/* col (C_in*KH*KW, nb*P) and pk (C_out, nb*P) for the CLBlast path */
+static ct_status get_scratch(ct_ctx *ctx, const ct_conv2d_p *p, int nb, conv_scratch *s)
+{
+    size_t np = (size_t)nb * ct_conv2d_out_h(p) * ct_conv2d_out_w(p);
+    return get_scratch_n(ctx, (size_t)p->c_in * p->kh * p->kw * np, (size_t)p->c_out * np, s);
 }
 
 static int is_pointwise(const ct_conv2d_p *p)
@@ -185,11 +193,180 @@ static ct_status pointwise_gemm(ct_ctx *ctx, int trans_a, size_t m, size_t k, ct
     return CT_OK;
 }
 
+
+/* ---- register-tiled back end (kernels/conv.cl gemm_tile, panel-packed B) ---------------------- */
+
+#define TILE_R 8    /* GEMM_R: rows of C per work item */
+#define TILE_KC 512 /* K per launch: keeps a work item's B panel slice and A rows in cache */
+
+static int use_tiled(ct_ctx *ctx)
+{
+    const char *env = getenv("CLTRAIN_CONV_GEMM");
+    if (env && !strcmp(env, "clblast")) return 0;
+    if (env && !strcmp(env, "tiled")) return 1;
+    return (ct_ctx_info(ctx)->type & CL_DEVICE_TYPE_CPU) != 0;
+}
+
+/* Floats of a panel-layout B (kdim, ndim) per group, all groups. */
+static size_t panel_n(size_t kdim, size_t ndim, int groups)
+{
+    return (size_t)groups * ((ndim + 15) / 16) * 16 * kdim;
+}
+
+/* Panel B <- im2col(in) (see kernels/conv.cl im2col_panel); trans 1 swaps K and N. */
+static ct_status im2col_panel(ct_ctx *ctx, ct_ptr out, ct_ptr in, const win *g, int nb, int groups,
+                              int trans)
+{
+    size_t kg = (size_t)g->c * g->kh * g->kw / groups, npos = (size_t)nb * g->oh * g->ow;
+    size_t total = trans ? panel_n(npos, kg, groups) : panel_n(kg, npos, groups);
+    cl_ulong io = in.off, oo = out.off;
+    cl_int nbi = nb, gi = groups, tr = trans;
+    return launch1d(ctx, "im2col_panel", total,
+                    (ct_karg[]){CT_KA(in.mem), CT_KA(io), CT_KA(out.mem), CT_KA(oo), CT_KA(g->c),
+                                CT_KA(g->h), CT_KA(g->w), CT_KA(g->kh), CT_KA(g->kw),
+                                CT_KA(g->stride), CT_KA(g->pad), CT_KA(g->oh), CT_KA(g->ow),
+                                CT_KA(nbi), CT_KA(gi), CT_KA(tr)},
+                    16);
+}
+
+/* Where a tiled GEMM's C goes: row-major (plane 0, row stride ld) or NCHW (plane P: column j is
+ * image j / P, position j % P; ld is the image stride), g_stride apart per group. */
+typedef struct {
+    ct_ptr c;
+    size_t ld, g_stride;
+    int plane;
+} tile_out;
+
+/* C_g (m, n) = / += op(A_g) (m, k) . B_g (k, n) (+ bias) for `groups` groups; B in panel layout
+ * (panel_n(k, n, 1) floats per group). K is split into TILE_KC slices, later ones accumulating. */
+static ct_status tiled_gemm(ct_ctx *ctx, int trans_a, size_t m, size_t n, size_t k, int groups,
+                            int accum, ct_ptr a, size_t lda, size_t a_gs, ct_ptr b,
+                            const tile_out *o, ct_ptr bias)
+{
+    char opts[64];
+    snprintf(opts, sizeof opts, "-DCONV_WG=%zu -DGEMM_R=%d%s", ct_ctx_wg1d(ctx), TILE_R,
+             trans_a ? " -DTRANS_A" : "");
+    cl_kernel kern;
+    ct_status st = ct_kernel_get(ctx, "conv.cl", "gemm_tile", opts, &kern);
+    if (st != CT_OK) return st;
+    const size_t global[3] = {(m + TILE_R - 1) / TILE_R, (n + 15) / 16, (size_t)groups};
+    const size_t local[3] = {1, 1, 1};
+    cl_ulong b_ps = k * 16, b_gs = panel_n(k, n, 1), a_gs_ = a_gs, c_off = o->c.off;
+    cl_ulong c_gs = o->g_stride, bias_off = bias.off;
+    cl_int mi = (cl_int)m, ni = (cl_int)n, ldai = (cl_int)lda, ldci = (cl_int)o->ld;
+    cl_int plane = o->plane;
+    cl_mem bias_mem = bias.mem ? bias.mem : b.mem; /* an absent bias still needs a buffer */
+    for (size_t k0 = 0; k0 < k; k0 += TILE_KC) {
+        cl_int kc = (cl_int)(k - k0 < TILE_KC ? k - k0 : TILE_KC);
+        cl_int acc = accum || k0 > 0, has_bias = bias.mem != NULL && k0 == 0;
+        cl_ulong a_off = a.off + (trans_a ? k0 * lda : k0), b_off = b.off + k0 * 16;
+        st = ct_launch(ctx, kern, 3, global, local,
+                       (ct_karg[]){CT_KA(mi), CT_KA(ni), CT_KA(kc), CT_KA(acc), CT_KA(a.mem),
+                                   CT_KA(a_off), CT_KA(ldai), CT_KA(a_gs_), CT_KA(b.mem),
+                                   CT_KA(b_off), CT_KA(b_ps), CT_KA(b_gs), CT_KA(o->c.mem),
+                                   CT_KA(c_off), CT_KA(ldci), CT_KA(c_gs), CT_KA(plane),
+                                   CT_KA(bias_mem), CT_KA(bias_off), CT_KA(has_bias)},
+                       20);
+        if (st != CT_OK) return st;
+    }
+    return CT_OK;
+}
+
+/* Shape constants every pass needs. */
+typedef struct {
+    int g;
+    size_t cg, cog, kk, np_img, in_img, out_img;
+    win gw, gp; /* the conv's window; the identity window on the output (pack/unpack) */
+} conv_dims;
+
+static conv_dims dims_of(const ct_conv2d_p *p)
+{
+    conv_dims d;
+    d.g = p->groups;
+    d.cg = (size_t)p->c_in / d.g, d.cog = (size_t)p->c_out / d.g, d.kk = (size_t)p->kh * p->kw;
+    int oh = ct_conv2d_out_h(p), ow = ct_conv2d_out_w(p);
+    d.np_img = (size_t)oh * ow;
+    d.in_img = (size_t)p->c_in * p->h * p->w, d.out_img = (size_t)p->c_out * d.np_img;
+    d.gw = conv_win(p), d.gp = pack_win(p->c_out, oh, ow);
+    return d;
+}
+
+static ct_status forward_tiled(ct_ctx *ctx, ct_ptr out, ct_ptr in, ct_ptr w, ct_ptr bias,
+                               const ct_conv2d_p *p)
+{
+    const conv_dims d = dims_of(p);
+    const int nb_max = chunk_images(ctx, p);
+    conv_scratch s;
+    ct_status st = get_scratch_n(ctx, panel_n(d.cg * d.kk, nb_max * d.np_img, d.g), 0, &s);
+    for (int n0 = 0; n0 < p->n && st == CT_OK; n0 += nb_max) {
+        int nb = p->n - n0 < nb_max ? p->n - n0 : nb_max;
+        st = im2col_panel(ctx, s.col, ct_ptr_add(in, n0 * d.in_img), &d.gw, nb, d.g, 0);
+        /* out_g (Cog, nb*P) = w_g (Cog, Cg*KK) . col_g, stored straight into NCHW */
+        tile_out o = {ct_ptr_add(out, n0 * d.out_img), d.out_img, d.cog * d.np_img,
+                      (int)d.np_img};
+        if (st == CT_OK)
+            st = tiled_gemm(ctx, 0, d.cog, nb * d.np_img, d.cg * d.kk, d.g, 0, w, d.cg * d.kk,
+                            d.cog * d.cg * d.kk, s.col, &o, bias);
+    }
+    return st;
+}
+
+static ct_status backward_data_tiled(ct_ctx *ctx, ct_ptr din, int accum, ct_ptr dout, ct_ptr w,
+                                     const ct_conv2d_p *p)
+{
+    const conv_dims d = dims_of(p);
+    const int nb_max = chunk_images(ctx, p), pw = is_pointwise(p);
+    const size_t ld_max = nb_max * d.np_img;
+    conv_scratch s;
+    ct_status st = get_scratch_n(ctx, pw ? 0 : p->c_in * d.kk * ld_max,
+                                 panel_n(d.cog, ld_max, d.g), &s);
+    for (int n0 = 0; n0 < p->n && st == CT_OK; n0 += nb_max) {
+        int nb = p->n - n0 < nb_max ? p->n - n0 : nb_max;
+        size_t ld = (size_t)nb * d.np_img;
+        ct_ptr din_c = ct_ptr_add(din, n0 * d.in_img);
+        st = im2col_panel(ctx, s.pk, ct_ptr_add(dout, n0 * d.out_img), &d.gp, nb, d.g, 0);
+        /* col_g (Cg*KK, nb*P) = w_g^T (Cg*KK, Cog) . dout_g (Cog, nb*P); for 1x1 stride-1
+         * convs col is din itself, written (or added) straight into NCHW */
+        tile_out o = {s.col, ld, d.cg * d.kk * ld, 0};
+        if (pw) o = (tile_out){din_c, d.in_img, d.cg * d.np_img, (int)d.np_img};
+        if (st == CT_OK)
+            st = tiled_gemm(ctx, 1, d.cg * d.kk, ld, d.cog, d.g, pw && accum, w, d.cg * d.kk,
+                            d.cog * d.cg * d.kk, s.pk, &o, CT_PTR_NULL);
+        if (st == CT_OK && !pw) st = col2im(ctx, din_c, accum, s.col, CT_PTR_NULL, &d.gw, nb);
+    }
+    return st;
+}
+
+static ct_status backward_weight_tiled(ct_ctx *ctx, ct_ptr dw, ct_ptr dout, ct_ptr in,
+                                       const ct_conv2d_p *p)
+{
+    const conv_dims d = dims_of(p);
+    const int nb_max = chunk_images(ctx, p);
+    const size_t ld_max = nb_max * d.np_img;
+    conv_scratch s;
+    ct_status st = get_scratch_n(ctx, panel_n(ld_max, d.cg * d.kk, d.g), p->c_out * ld_max, &s);
+    for (int n0 = 0; n0 < p->n && st == CT_OK; n0 += nb_max) {
+        int nb = p->n - n0 < nb_max ? p->n - n0 : nb_max;
+        size_t ld = (size_t)nb * d.np_img;
+        st = im2col_panel(ctx, s.col, ct_ptr_add(in, n0 * d.in_img), &d.gw, nb, d.g, 1);
+        if (st == CT_OK) st = im2col(ctx, s.pk, ct_ptr_add(dout, n0 * d.out_img), &d.gp, nb);
+        /* dw_g (Cog, Cg*KK) += dout_g (Cog, nb*P) . col_g^T (nb*P, Cg*KK) */
+        tile_out o = {dw, d.cg * d.kk, d.cog * d.cg * d.kk, 0};
+        if (st == CT_OK)
+            st = tiled_gemm(ctx, 0, d.cog, d.cg * d.kk, ld, d.g, 1, s.pk, ld, d.cog * ld, s.col,
+                            &o, CT_PTR_NULL);
+    }
+    return st;
+}
+
+/* ---- public entry points ------------------------------------------------------------------- */
+
 ct_status ct_conv2d_forward(ct_ctx *ctx, ct_ptr out, ct_ptr in, ct_ptr w, ct_ptr bias,
                             const ct_conv2d_p *p)
 {
     ct_status st = check_p(p, "forward");
     if (st != CT_OK || p->n == 0) return st;
+    if (use_tiled(ctx)) return forward_tiled(ctx, out, in, w, bias, p);
     const int g = p->groups;
     const size_t cg = p->c_in / g, cog = p->c_out / g, kk = (size_t)p->kh * p->kw;
     const size_t oh = ct_conv2d_out_h(p), ow = ct_conv2d_out_w(p), np_img = oh * ow;
@@ -222,6 +399,7 @@ ct_status ct_conv2d_backward_data(ct_ctx *ctx, ct_ptr din, int accum, ct_ptr dou
 {
     ct_status st = check_p(p, "backward_data");
     if (st != CT_OK || p->n == 0 || !din.mem) return st;
+    if (use_tiled(ctx)) return backward_data_tiled(ctx, din, accum, dout, w, p);
     const int g = p->groups;
     const size_t cg = p->c_in / g, cog = p->c_out / g, kk = (size_t)p->kh * p->kw;
     const size_t oh = ct_conv2d_out_h(p), ow = ct_conv2d_out_w(p), np_img = oh * ow;
@@ -256,7 +434,9 @@ ct_status ct_conv2d_backward_weight(ct_ctx *ctx, ct_ptr dw, ct_ptr dbias, ct_ptr
     const size_t cg = p->c_in / g, cog = p->c_out / g, kk = (size_t)p->kh * p->kw;
     const size_t oh = ct_conv2d_out_h(p), ow = ct_conv2d_out_w(p), np_img = oh * ow;
     const size_t in_img = (size_t)p->c_in * p->h * p->w, out_img = p->c_out * np_img;
-    if (dw.mem) {
+    if (dw.mem && use_tiled(ctx)) {
+        if ((st = backward_weight_tiled(ctx, dw, dout, in, p)) != CT_OK) return st;
+    } else if (dw.mem) {
         const int nb_max = chunk_images(ctx, p);
         conv_scratch s;
         if ((st = get_scratch(ctx, p, nb_max, &s)) != CT_OK) return st;
