@@ -649,6 +649,39 @@ static void test_folders(void)
     }
 }
 
+/* Mutated and cut copies of a PNG and a JPEG: each decodes or is a clean CT_ERR_FORMAT. */
+static void test_mutants(void)
+{
+    const char *src[2] = {"shapes/train/red_ring/00004.png", "shapes/train/red_ring/00014.jpg"};
+    char p[512];
+    uint64_t s = 0x9e3779b97f4a7c15ULL;
+    int other = 0, decoded = 0;
+    for (int f = 0; f < 2; f++) {
+        size_t n;
+        uint8_t *b = read_bytes(src[f], &n), *m = malloc(n);
+        for (int it = 0; it < 150; it++) {
+            memcpy(m, b, n);
+            for (int j = 0; j <= it % 6; j++) {
+                s ^= s << 13, s ^= s >> 7, s ^= s << 17;
+                m[s % n] = (uint8_t)(s >> 40);
+            }
+            write_bytes("mutant.img", m, it % 4 == 0 ? (size_t)(s % n) : n);
+            ct_img img;
+            ct_status st = ct__image_decode(tpath(p, "mutant.img"), 3, &img);
+            if (st == CT_OK) {
+                decoded++;
+                other += img.c != 3 || img.w <= 0 || img.h <= 0;
+                ct__img_free(&img);
+            } else {
+                other += st != CT_ERR_FORMAT;
+            }
+        }
+        free(b), free(m);
+    }
+    T_CHECK(other == 0, "%d mutants gave an error other than CT_ERR_FORMAT or bad dims", other);
+    T_CHECK(decoded < 300, "every mutant decoded: the checks see nothing");
+}
+
 /* ---- decode failures during loading, presize cache, predict path ------------------------------- */
 
 /* a PNG whose header and IEND are intact but whose zlib stream is garbage */
@@ -958,6 +991,7 @@ int main(void)
     test_idx();
     test_cifar();
     test_folders();
+    test_mutants();
     test_decode_fail_and_cache();
     test_csv_and_limits();
     test_loader();
