@@ -123,6 +123,16 @@ static int dims_too_big(int w, int h)
            (size_t)w * (size_t)h > CT_IMG_MAX_PIXELS;
 }
 
+/* width and height from a PNG's IHDR chunk (f at the start); 0 when there is none */
+static int png_dims(FILE *f, int *w, int *h)
+{
+    uint8_t b[24];
+    if (fread(b, 1, sizeof b, f) != sizeof b || memcmp(b + 12, "IHDR", 4)) return 0;
+    *w = (int)((uint32_t)b[16] << 24 | (uint32_t)b[17] << 16 | (uint32_t)b[18] << 8 | b[19]);
+    *h = (int)((uint32_t)b[20] << 24 | (uint32_t)b[21] << 16 | (uint32_t)b[22] << 8 | b[23]);
+    return 1;
+}
+
 ct_status ct__image_probe(const char *path, int *w, int *h)
 {
     FILE *f = fopen(path, "rb");
@@ -136,27 +146,19 @@ ct_status ct__image_probe(const char *path, int *w, int *h)
     if (size <= 0) CT_FAIL(CT_ERR_FORMAT, "%s: empty file", path);
     if (fread(magic, 1, sizeof magic, f) < 2) CT_FAIL(CT_ERR_FORMAT, "%s: too short for an image", path);
     rewind(f);
-    if (!stbi_info_from_file(f, w, h, &comp)) {
-        /* stb refuses oversized PNGs with a generic reason: name the declared size instead */
-        uint8_t ihdr[24];
-        if (magic[0] == 0x89 && magic[1] == 'P' && fread(ihdr, 1, 24, f) == 24 &&
-            !memcmp(ihdr + 12, "IHDR", 4)) {
-            *w = (int)((uint32_t)ihdr[16] << 24 | (uint32_t)ihdr[17] << 16 | ihdr[18] << 8 | ihdr[19]);
-            *h = (int)((uint32_t)ihdr[20] << 24 | (uint32_t)ihdr[21] << 16 | ihdr[22] << 8 | ihdr[23]);
-            if (dims_too_big(*w, *h)) goto too_big;
-        }
+    const int is_png = magic[0] == 0x89 && magic[1] == 'P';
+    int known = stbi_info_from_file(f, w, h, &comp);
+    /* stb refuses oversized PNGs with a generic reason: read the declared size to name it */
+    if (!known && !(is_png && png_dims(f, w, h) && dims_too_big(*w, *h)))
         CT_FAIL(CT_ERR_FORMAT, "%s: not a decodable image (%s)", path, stbi_failure_reason());
-    }
-    if (dims_too_big(*w, *h)) {
-    too_big:
+    if (dims_too_big(*w, *h))
         CT_FAIL(CT_ERR_FORMAT, "%s: declared size %ux%u exceeds the limit (%d per side, %zu pixels)",
                 path, (unsigned)*w, (unsigned)*h, CT_IMG_MAX_SIDE, CT_IMG_MAX_PIXELS);
-    }
     /* stb_image decodes truncated JPEGs silently (PIL refuses them): require the end markers */
     static const uint8_t eoi[2] = {0xff, 0xd9}, iend[4] = {'I', 'E', 'N', 'D'};
     if (magic[0] == 0xff && magic[1] == 0xd8 && !tail_has(f, size, eoi, 2, 4096))
         CT_FAIL(CT_ERR_FORMAT, "%s: truncated JPEG (no end-of-image marker)", path);
-    if (magic[0] == 0x89 && magic[1] == 'P' && !tail_has(f, size, iend, 4, 64))
+    if (is_png && !tail_has(f, size, iend, 4, 64))
         CT_FAIL(CT_ERR_FORMAT, "%s: truncated PNG (no IEND chunk)", path);
 fail:
     fclose(f);
