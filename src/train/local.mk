@@ -14,7 +14,7 @@ tests_test_plot_LDADD = $(TEST_LDADD)
 TESTS += tests/test_plot
 # train engineer: the learner, checkpoints of runs, run outputs, lr_find
 noinst_HEADERS += src/train/learner_internal.h
-pkginclude_HEADERS += include/cltrain/learner.h
+pkginclude_HEADERS += include/cltrain/learner.h include/cltrain/cltrain.h
 libcltrain_la_SOURCES += src/train/config.c src/train/learner.c src/train/checkpoint.c \
 	src/train/runlog.c src/train/lr_find.c src/train/lr_suggest.c
 TESTS += tests/test_train.sh
@@ -22,4 +22,4 @@ EXTRA_DIST += tests/test_train.sh
 check_PROGRAMS += tests/test_lr_find
 tests_test_lr_find_LDADD = $(TEST_LDADD)
 TESTS += tests/test_lr_find
-EXTRA_DIST += tests/gen/lr_suggest_ref.py tests/data/lr_suggest.bin
+EXTRA_DIST += tests/gen/lr_suggest_ref.py tests/data/lr_suggest.bin tests/gen/check_checkpoint_torch.py
