@@ -38,26 +38,26 @@ kernel void col2im(global const float *col, ulong col_off, global float *out, ul
                    int accum, global const float *bias, ulong bias_off, int has_bias, int c, int h,
                    int w, int kh, int kw, int stride, int pad, int oh, int ow, int nb)
 {
-    ulong i = get_global_id(0);
-    ulong total = (ulong)nb * c * h * w;
-    if (i >= total) return;
-    int x = (int)(i % w), y = (int)((i / w) % h);
-    int ch = (int)((i / ((ulong)w * h)) % c), n = (int)(i / ((ulong)w * h * c));
+    uint i = get_global_id(0); // 32-bit index split: the host keeps nb*C*H*W under 2^31
+    if (i >= (uint)(nb * c * h * w)) return;
+    uint plane = (uint)(h * w), img = (uint)c * plane;
+    int n = (int)(i / img), ch = (int)(i % img / plane), yx = (int)(i % plane);
+    int y = yx / w, x = yx % w;
     ulong p_img = (ulong)oh * ow;
     ulong ld = (ulong)nb * p_img;
+    global const float *cn = col + col_off + (ulong)n * p_img;
+    // taps that read (y, x): oy*stride + ky - pad = y with 0 <= ky < kh, 0 <= oy < oh; loop over
+    // oy (and ox) directly so there is no division per tap
+    int ty = y + pad, tx = x + pad;
+    int oy0 = ty - kh + 1 > 0 ? (ty - kh + stride) / stride : 0, oy1 = min(ty / stride, oh - 1);
+    int ox0 = tx - kw + 1 > 0 ? (tx - kw + stride) / stride : 0, ox1 = min(tx / stride, ow - 1);
     float s = 0.0f;
-    for (int ky = 0; ky < kh; ky++) {
-        int ty = y + pad - ky; // = oy * stride
-        if (ty < 0 || ty % stride) continue;
-        int oy = ty / stride;
-        if (oy >= oh) continue;
-        for (int kx = 0; kx < kw; kx++) {
-            int tx = x + pad - kx;
-            if (tx < 0 || tx % stride) continue;
-            int ox = tx / stride;
-            if (ox >= ow) continue;
+    for (int oy = oy0; oy <= oy1; oy++) {
+        int ky = ty - oy * stride;
+        for (int ox = ox0; ox <= ox1; ox++) {
+            int kx = tx - ox * stride;
             ulong r = ((ulong)ch * kh + ky) * kw + kx;
-            s += col[col_off + r * ld + (ulong)n * p_img + (ulong)oy * ow + ox];
+            s += cn[r * ld + (ulong)(oy * ow + ox)];
         }
     }
     if (has_bias) s += bias[bias_off + ch];
@@ -113,69 +113,109 @@ kernel void bias_backward(global float *dbias, ulong dbias_off, global const flo
 // trans 0: B_g (K = Kg, N = NB*OH*OW), B_g[k][j] = col[g*Kg + k][j] (forward, data grad);
 // trans 1: B_g (K = NB*OH*OW, N = Kg), B_g[k][j] = col[g*Kg + j][k] (weight grad).
 // col[r][pos] is im2col's element: r = (c*KH + ky)*KW + kx, pos = n*OH*OW + oy*OW + ox.
+// One work item per 16-wide panel row (g, j-panel, k): the index split is done once, then the 16
+// columns step through positions (trans 0) or window taps (trans 1). 32-bit index math: the
+// host keeps a chunk's panel under 2^31 elements.
 kernel void im2col_panel(global const float *in, ulong in_off, global float *out, ulong out_off,
                          int c, int h, int w, int kh, int kw, int stride, int pad, int oh, int ow,
                          int nb, int groups, int trans)
 {
-    ulong i = get_global_id(0);
-    ulong kg = (ulong)c * kh * kw / groups, npos = (ulong)nb * oh * ow;
-    ulong kdim = trans ? npos : kg, ndim = trans ? kg : npos;
-    ulong nt = (ndim + 15) / 16;
-    if (i >= (ulong)groups * nt * kdim * 16) return;
-    ulong q = i % 16, t = i / 16;
-    ulong kq = t % kdim;
-    t /= kdim;
-    ulong jt = t % nt, g = t / nt;
-    ulong j = jt * 16 + q;
-    float v = 0.0f;
-    if (j < ndim) {
-        ulong r = g * kg + (trans ? j : kq), pos = trans ? kq : j;
-        ulong p_img = (ulong)oh * ow;
-        int n = (int)(pos / p_img), p = (int)(pos % p_img);
-        int oy = p / ow, ox = p % ow;
-        int kx = (int)(r % kw), ky = (int)((r / kw) % kh), ch = (int)(r / ((ulong)kw * kh));
-        int y = oy * stride - pad + ky, x = ox * stride - pad + kx;
-        if (y >= 0 && y < h && x >= 0 && x < w)
-            v = in[in_off + (((ulong)n * c + ch) * h + y) * w + x];
+    uint i = get_global_id(0);
+    uint kg = (uint)(c * kh * kw / groups), npos = (uint)(nb * oh * ow);
+    uint kdim = trans ? npos : kg, ndim = trans ? kg : npos;
+    uint nt = (ndim + 15) / 16;
+    if (i >= (uint)groups * nt * kdim) return;
+    uint kq = i % kdim, t = i / kdim;
+    uint jt = t % nt, g = t / nt;
+    uint j0 = jt * 16;
+    // the first column's (r, pos), split into (ch, ky, kx) and (n, oy, ox)
+    uint r = g * kg + (trans ? j0 : kq), pos = trans ? kq : j0;
+    uint p_img = (uint)(oh * ow);
+    int n = (int)(pos / p_img), p = (int)(pos % p_img);
+    int oy = p / ow, ox = p % ow;
+    int kx = (int)(r % (uint)kw), ky = (int)((r / (uint)kw) % (uint)kh);
+    int ch = (int)(r / (uint)(kw * kh));
+    float v[16];
+    for (int q = 0; q < 16; q++) {
+        float x = 0.0f;
+        if (j0 + q < ndim && n < nb) {
+            int yy = oy * stride - pad + ky, xx = ox * stride - pad + kx;
+            if (yy >= 0 && yy < h && xx >= 0 && xx < w)
+                x = in[in_off + ((ulong)(n * c + ch) * h + yy) * w + xx];
+        }
+        v[q] = x;
+        if (trans) { // next window tap
+            if (++kx == kw) {
+                kx = 0;
+                if (++ky == kh) ky = 0, ch++;
+            }
+        } else { // next output position
+            if (++ox == ow) {
+                ox = 0;
+                if (++oy == oh) oy = 0, n++;
+            }
+        }
     }
-    out[out_off + i] = v;
+    global float *o = out + out_off + (ulong)i * 16;
+    for (int q = 0; q < 16; q++) o[q] = v[q];
 }
 
-#ifdef TRANS_A
-#define A_AT(ap, lda, i, k) (ap)[(ulong)(k) * (lda) + (i)]
-#else
-#define A_AT(ap, lda, i, k) (ap)[(ulong)(i) * (lda) + (k)]
-#endif
+// Panel A <- op(A_g) (M, K) for `groups` groups: GEMM_R-row panels, each K x GEMM_R and
+// contiguous: A_g[i][k] at out[g * mt*K*GEMM_R + (i/GEMM_R) * K*GEMM_R + k*GEMM_R + i%GEMM_R],
+// mt = ceil(M/GEMM_R), rows i >= M zero. Source element A_g(i, k) at a + g*a_gs +
+//   mode 0: i*lda + k (row-major)   mode 1: k*lda + i (stored transposed)
+//   mode 2: (k/plane)*lda + i*plane + k%plane (NCHW: k = image*plane + position, lda = image
+//           stride), the layout of dout for the weight gradient.
+// One work item per element of the panel, 32-bit index split.
+kernel void pack_a(global const float *a, ulong a_off, int lda, ulong a_gs, int mode, int plane,
+                   int m, int k, int groups, global float *out, ulong out_off)
+{
+    uint e = get_global_id(0);
+    uint mt = (uint)(m + GEMM_R - 1) / GEMM_R;
+    if (e >= (uint)groups * mt * (uint)k * GEMM_R) return;
+    uint r = e % GEMM_R, t = e / GEMM_R;
+    uint kk = t % (uint)k;
+    t /= (uint)k;
+    uint it = t % mt, g = t / mt;
+    uint i = it * GEMM_R + r;
+    float v = 0.0f;
+    if (i < (uint)m) {
+        ulong src = mode == 0 ? (ulong)i * lda + kk
+                  : mode == 1 ? (ulong)kk * lda + i
+                              : (ulong)(kk / (uint)plane) * lda + (ulong)i * plane + kk % (uint)plane;
+        v = a[a_off + g * a_gs + src];
+    }
+    out[out_off + e] = v;
+}
 
-// C_g (M, N) = / += op(A_g) (M, K) . B_g (K, N) (+ bias[g*M + i] when has_bias) for group
-// g = get_global_id(2). op(A) = A (row-major, lda >= K) or, with -DTRANS_A, A stored (K, M).
-// B in panel layout (b_ps = the panel stride, K_full*16). C row-major (c_plane 0: C[i][j] at
-// i*ldc + j) or NCHW (c_plane P > 0: column j = (image n, position p) = (j / P, j % P) lands at
-// n*ldc + i*P + p). Work item (i-tile, j-tile, g) computes a GEMM_R x 16 tile: one float16 load
-// of B and GEMM_R broadcast A values per k, like CPU code; i runs fastest so neighbouring work
-// items share B's panel in cache. accum 0: C is written (never read), 1: added to.
+// C_g (M, N) = / += A_g (M, K) . B_g (K, N) (+ bias[g*M + i] when has_bias) for group
+// g = get_global_id(2); A in row-panel layout (pack_a; a_ps = K_full*GEMM_R, a_gs per group),
+// B in column-panel layout (im2col_panel; b_ps = K_full*16, b_gs per group). C row-major
+// (c_plane 0: C[i][j] at i*ldc + j) or NCHW (c_plane P > 0: column j = (image n, position p) =
+// (j / P, j % P) lands at n*ldc + i*P + p). Work item (i-tile, j-tile, g) computes a
+// GEMM_R x 16 tile like CPU code: per k, one float16 load of B, GEMM_R contiguous A values
+// broadcast, GEMM_R float16 FMAs; i runs fastest so neighbouring work items share B's panel in
+// cache. accum 0: C is written (never read), 1: added to.
 kernel void gemm_tile(int m, int n, int k, int accum,
-                      global const float *a, ulong a_off, int lda, ulong a_gs,
+                      global const float *a, ulong a_off, ulong a_ps, ulong a_gs,
                       global const float *b, ulong b_off, ulong b_ps, ulong b_gs,
                       global float *c, ulong c_off, int ldc, ulong c_gs, int c_plane,
                       global const float *bias, ulong bias_off, int has_bias)
 {
-    int i0 = get_global_id(0) * GEMM_R;
+    int it = get_global_id(0), i0 = it * GEMM_R;
     int jt = get_global_id(1), j0 = jt * 16;
     ulong g = get_global_id(2);
     if (j0 >= n || i0 >= m) return;
-    global const float *ap = a + a_off + g * a_gs;
+    global const float *ap = a + a_off + g * a_gs + (ulong)it * a_ps;
     global const float *bp = b + b_off + g * b_gs + (ulong)jt * b_ps;
     int rows = m - i0 < GEMM_R ? m - i0 : GEMM_R;
     int cols = n - j0 < 16 ? n - j0 : 16;
-    int ar[GEMM_R]; // row indices clamped to the last valid row: loads stay in bounds
-    for (int r = 0; r < GEMM_R; r++) ar[r] = i0 + (r < rows ? r : rows - 1);
     float16 acc[GEMM_R];
     for (int r = 0; r < GEMM_R; r++) acc[r] = (float16)(0.0f);
     for (int kk = 0; kk < k; kk++) {
         float16 bv = vload16(0, bp + (ulong)kk * 16);
-        for (int r = 0; r < GEMM_R; r++)
-            acc[r] = fma((float16)(A_AT(ap, lda, ar[r], kk)), bv, acc[r]);
+        global const float *ak = ap + (ulong)kk * GEMM_R;
+        for (int r = 0; r < GEMM_R; r++) acc[r] = fma((float16)(ak[r]), bv, acc[r]);
     }
     global float *cg = c + c_off + g * c_gs;
     int p0 = c_plane ? j0 % c_plane : 0;

@@ -10,6 +10,8 @@
 #include "cltrain/ops.h"
 #include "ops/conv_bias.h"
 
+#define TILE_R 8 /* GEMM_R of kernels/conv.cl: rows of C per gemm_tile work item */
+
 /* Scratch budget for one chunk of images (columns + packed GEMM operand), in bytes. */
 #define CONV_SCRATCH_BUDGET ((size_t)64 << 20)
 
@@ -39,7 +41,7 @@ static ct_status check_p(const ct_conv2d_p *p, const char *what)
 static ct_status get_kernel(ct_ctx *ctx, const char *name, cl_kernel *k)
 {
     char opts[48];
-    snprintf(opts, sizeof opts, "-DCONV_WG=%zu", ct_ctx_wg1d(ctx));
+    snprintf(opts, sizeof opts, "-DCONV_WG=%zu -DGEMM_R=%d", ct_ctx_wg1d(ctx), TILE_R);
     return ct_kernel_get(ctx, "conv.cl", name, opts, k);
 }
 
@@ -89,6 +91,9 @@ static ct_status col2im(ct_ctx *ctx, ct_ptr out, int accum, ct_ptr col, ct_ptr b
     cl_int acc = accum, has_b = bias.mem != NULL, nbi = nb;
     cl_mem bm = bias.mem ? bias.mem : col.mem; /* an absent bias still needs a valid buffer */
     size_t total = (size_t)nb * g->c * g->h * g->w;
+    if (total >= ((size_t)1 << 31))
+        return ct_error(CT_ERR_UNSUPPORTED, "col2im (src/ops/conv.c): %zu elements exceed the "
+                        "kernel's 32-bit indexing", total);
     return launch1d(ctx, "col2im", total,
                     (ct_karg[]){CT_KA(col.mem), CT_KA(co), CT_KA(out.mem), CT_KA(oo), CT_KA(acc),
                                 CT_KA(bm), CT_KA(bo), CT_KA(has_b), CT_KA(g->c), CT_KA(g->h),
@@ -145,18 +150,21 @@ static int chunk_images(ct_ctx *ctx, const ct_conv2d_p *p)
     return (int)nb;
 }
 
-/* One scratch buffer holding col (col_n floats) then pk (pk_n floats). */
+/* One scratch buffer holding col (col_n floats), pk (pk_n), then ap (ap_n; the tiled path's
+ * packed A operand). */
 typedef struct {
-    ct_ptr col, pk;
+    ct_ptr col, pk, ap;
 } conv_scratch;
 
-static ct_status get_scratch_n(ct_ctx *ctx, size_t col_n, size_t pk_n, conv_scratch *s)
+static ct_status get_scratch_n(ct_ctx *ctx, size_t col_n, size_t pk_n, size_t ap_n,
+                               conv_scratch *s)
 {
     cl_mem m;
-    ct_status st = ct_ctx_scratch(ctx, (col_n + pk_n) * sizeof(float), &m);
+    ct_status st = ct_ctx_scratch(ctx, (col_n + pk_n + ap_n) * sizeof(float), &m);
     if (st != CT_OK) return st;
     s->col = CT_PTR(m, 0);
     s->pk = CT_PTR(m, col_n);
+    s->ap = CT_PTR(m, col_n + pk_n);
     return CT_OK;
 }
 
@@ -164,7 +172,7 @@ static ct_status get_scratch_n(ct_ctx *ctx, size_t col_n, size_t pk_n, conv_scra
 static ct_status get_scratch(ct_ctx *ctx, const ct_conv2d_p *p, int nb, conv_scratch *s)
 {
     size_t np = (size_t)nb * ct_conv2d_out_h(p) * ct_conv2d_out_w(p);
-    return get_scratch_n(ctx, (size_t)p->c_in * p->kh * p->kw * np, (size_t)p->c_out * np, s);
+    return get_scratch_n(ctx, (size_t)p->c_in * p->kh * p->kw * np, (size_t)p->c_out * np, 0, s);
 }
 
 static int is_pointwise(const ct_conv2d_p *p)
@@ -196,7 +204,6 @@ static ct_status pointwise_gemm(ct_ctx *ctx, int trans_a, size_t m, size_t k, ct
 
 /* ---- register-tiled back end (kernels/conv.cl gemm_tile, panel-packed B) ---------------------- */
 
-#define TILE_R 8    /* GEMM_R: rows of C per work item */
 #define TILE_KC 512 /* K per launch: keeps a work item's B panel slice and A rows in cache */
 
 static int use_tiled(ct_ctx *ctx)
@@ -218,7 +225,10 @@ static ct_status im2col_panel(ct_ctx *ctx, ct_ptr out, ct_ptr in, const win *g, 
                               int trans)
 {
     size_t kg = (size_t)g->c * g->kh * g->kw / groups, npos = (size_t)nb * g->oh * g->ow;
-    size_t total = trans ? panel_n(npos, kg, groups) : panel_n(kg, npos, groups);
+    size_t total = (trans ? panel_n(npos, kg, groups) : panel_n(kg, npos, groups)) / 16;
+    if (total * 16 >= ((size_t)1 << 31))
+        return ct_error(CT_ERR_UNSUPPORTED, "im2col_panel (src/ops/conv.c): %zu elements exceed "
+                        "the kernel's 32-bit indexing", total * 16);
     cl_ulong io = in.off, oo = out.off;
     cl_int nbi = nb, gi = groups, tr = trans;
     return launch1d(ctx, "im2col_panel", total,
@@ -229,6 +239,37 @@ static ct_status im2col_panel(ct_ctx *ctx, ct_ptr out, ct_ptr in, const win *g, 
                     16);
 }
 
+/* Floats of a row-panel A (m, k) per group, all groups. */
+static size_t apanel_n(size_t m, size_t k, int groups)
+{
+    return (size_t)groups * ((m + TILE_R - 1) / TILE_R) * TILE_R * k;
+}
+
+/* How to read a GEMM's A_g (m, k) for pack_a: element (i, kk) of group g at a + g*gs +
+ * mode 0: i*ld + kk, 1: kk*ld + i, 2: (kk/plane)*ld + i*plane + kk%plane (NCHW dout). */
+typedef struct {
+    ct_ptr a;
+    size_t ld, gs;
+    int mode, plane;
+} tile_a;
+
+/* ap <- the row-panel packing of A (kernels/conv.cl pack_a) */
+static ct_status pack_a(ct_ctx *ctx, ct_ptr ap, const tile_a *a, size_t m, size_t k, int groups)
+{
+    size_t total = apanel_n(m, k, groups);
+    if (total >= ((size_t)1 << 31))
+        return ct_error(CT_ERR_UNSUPPORTED, "pack_a (src/ops/conv.c): %zu elements exceed the "
+                        "kernel's 32-bit indexing", total);
+    cl_ulong ao = a->a.off, gs = a->gs, oo = ap.off;
+    cl_int ld = (cl_int)a->ld, mode = a->mode, plane = a->plane, mi = (cl_int)m, ki = (cl_int)k;
+    cl_int gi = groups;
+    return launch1d(ctx, "pack_a", total,
+                    (ct_karg[]){CT_KA(a->a.mem), CT_KA(ao), CT_KA(ld), CT_KA(gs), CT_KA(mode),
+                                CT_KA(plane), CT_KA(mi), CT_KA(ki), CT_KA(gi), CT_KA(ap.mem),
+                                CT_KA(oo)},
+                    11);
+}
+
 /* Where a tiled GEMM's C goes: row-major (plane 0, row stride ld) or NCHW (plane P: column j is
  * image j / P, position j % P; ld is the image stride), g_stride apart per group. */
 typedef struct {
@@ -237,32 +278,27 @@ typedef struct {
     int plane;
 } tile_out;
 
-/* C_g (m, n) = / += op(A_g) (m, k) . B_g (k, n) (+ bias) for `groups` groups; B in panel layout
- * (panel_n(k, n, 1) floats per group). K is split into TILE_KC slices, later ones accumulating. */
-static ct_status tiled_gemm(ct_ctx *ctx, int trans_a, size_t m, size_t n, size_t k, int groups,
-                            int accum, ct_ptr a, size_t lda, size_t a_gs, ct_ptr b,
-                            const tile_out *o, ct_ptr bias)
+/* C_g (m, n) = / += A_g (m, k) . B_g (k, n) (+ bias) for `groups` groups; A packed by pack_a,
+ * B by im2col_panel. K is split into TILE_KC slices, later ones accumulating. */
+static ct_status tiled_gemm(ct_ctx *ctx, size_t m, size_t n, size_t k, int groups, int accum,
+                            ct_ptr ap, ct_ptr b, const tile_out *o, ct_ptr bias)
 {
-    char opts[64];
-    snprintf(opts, sizeof opts, "-DCONV_WG=%zu -DGEMM_R=%d%s", ct_ctx_wg1d(ctx), TILE_R,
-             trans_a ? " -DTRANS_A" : "");
     cl_kernel kern;
-    ct_status st = ct_kernel_get(ctx, "conv.cl", "gemm_tile", opts, &kern);
+    ct_status st = get_kernel(ctx, "gemm_tile", &kern);
     if (st != CT_OK) return st;
     const size_t global[3] = {(m + TILE_R - 1) / TILE_R, (n + 15) / 16, (size_t)groups};
     const size_t local[3] = {1, 1, 1};
-    cl_ulong b_ps = k * 16, b_gs = panel_n(k, n, 1), a_gs_ = a_gs, c_off = o->c.off;
-    cl_ulong c_gs = o->g_stride, bias_off = bias.off;
-    cl_int mi = (cl_int)m, ni = (cl_int)n, ldai = (cl_int)lda, ldci = (cl_int)o->ld;
-    cl_int plane = o->plane;
+    cl_ulong a_ps = k * TILE_R, a_gs = apanel_n(m, k, 1), b_ps = k * 16, b_gs = panel_n(k, n, 1);
+    cl_ulong c_off = o->c.off, c_gs = o->g_stride, bias_off = bias.off;
+    cl_int mi = (cl_int)m, ni = (cl_int)n, ldci = (cl_int)o->ld, plane = o->plane;
     cl_mem bias_mem = bias.mem ? bias.mem : b.mem; /* an absent bias still needs a buffer */
     for (size_t k0 = 0; k0 < k; k0 += TILE_KC) {
         cl_int kc = (cl_int)(k - k0 < TILE_KC ? k - k0 : TILE_KC);
         cl_int acc = accum || k0 > 0, has_bias = bias.mem != NULL && k0 == 0;
-        cl_ulong a_off = a.off + (trans_a ? k0 * lda : k0), b_off = b.off + k0 * 16;
+        cl_ulong a_off = ap.off + k0 * TILE_R, b_off = b.off + k0 * 16;
         st = ct_launch(ctx, kern, 3, global, local,
-                       (ct_karg[]){CT_KA(mi), CT_KA(ni), CT_KA(kc), CT_KA(acc), CT_KA(a.mem),
-                                   CT_KA(a_off), CT_KA(ldai), CT_KA(a_gs_), CT_KA(b.mem),
+                       (ct_karg[]){CT_KA(mi), CT_KA(ni), CT_KA(kc), CT_KA(acc), CT_KA(ap.mem),
+                                   CT_KA(a_off), CT_KA(a_ps), CT_KA(a_gs), CT_KA(b.mem),
                                    CT_KA(b_off), CT_KA(b_ps), CT_KA(b_gs), CT_KA(o->c.mem),
                                    CT_KA(c_off), CT_KA(ldci), CT_KA(c_gs), CT_KA(plane),
                                    CT_KA(bias_mem), CT_KA(bias_off), CT_KA(has_bias)},
@@ -297,7 +333,11 @@ static ct_status forward_tiled(ct_ctx *ctx, ct_ptr out, ct_ptr in, ct_ptr w, ct_
     const conv_dims d = dims_of(p);
     const int nb_max = chunk_images(ctx, p);
     conv_scratch s;
-    ct_status st = get_scratch_n(ctx, panel_n(d.cg * d.kk, nb_max * d.np_img, d.g), 0, &s);
+    const size_t ckk = d.cg * d.kk;
+    ct_status st = get_scratch_n(ctx, panel_n(ckk, nb_max * d.np_img, d.g), 0,
+                                 apanel_n(d.cog, ckk, d.g), &s);
+    const tile_a wa = {w, ckk, d.cog * ckk, 0, 0}; /* w_g (Cog, Cg*KK) row-major */
+    if (st == CT_OK) st = pack_a(ctx, s.ap, &wa, d.cog, ckk, d.g);
     for (int n0 = 0; n0 < p->n && st == CT_OK; n0 += nb_max) {
         int nb = p->n - n0 < nb_max ? p->n - n0 : nb_max;
         st = im2col_panel(ctx, s.col, ct_ptr_add(in, n0 * d.in_img), &d.gw, nb, d.g, 0);
@@ -305,8 +345,7 @@ static ct_status forward_tiled(ct_ctx *ctx, ct_ptr out, ct_ptr in, ct_ptr w, ct_
         tile_out o = {ct_ptr_add(out, n0 * d.out_img), d.out_img, d.cog * d.np_img,
                       (int)d.np_img};
         if (st == CT_OK)
-            st = tiled_gemm(ctx, 0, d.cog, nb * d.np_img, d.cg * d.kk, d.g, 0, w, d.cg * d.kk,
-                            d.cog * d.cg * d.kk, s.col, &o, bias);
+            st = tiled_gemm(ctx, d.cog, nb * d.np_img, ckk, d.g, 0, s.ap, s.col, &o, bias);
     }
     return st;
 }
@@ -318,8 +357,11 @@ static ct_status backward_data_tiled(ct_ctx *ctx, ct_ptr din, int accum, ct_ptr 
     const int nb_max = chunk_images(ctx, p), pw = is_pointwise(p);
     const size_t ld_max = nb_max * d.np_img;
     conv_scratch s;
+    const size_t ckk = d.cg * d.kk;
     ct_status st = get_scratch_n(ctx, pw ? 0 : p->c_in * d.kk * ld_max,
-                                 panel_n(d.cog, ld_max, d.g), &s);
+                                 panel_n(d.cog, ld_max, d.g), apanel_n(ckk, d.cog, d.g), &s);
+    const tile_a wt = {w, ckk, d.cog * ckk, 1, 0}; /* w_g^T: w_g (Cog, Cg*KK) read transposed */
+    if (st == CT_OK) st = pack_a(ctx, s.ap, &wt, ckk, d.cog, d.g);
     for (int n0 = 0; n0 < p->n && st == CT_OK; n0 += nb_max) {
         int nb = p->n - n0 < nb_max ? p->n - n0 : nb_max;
         size_t ld = (size_t)nb * d.np_img;
@@ -330,8 +372,7 @@ static ct_status backward_data_tiled(ct_ctx *ctx, ct_ptr din, int accum, ct_ptr 
         tile_out o = {s.col, ld, d.cg * d.kk * ld, 0};
         if (pw) o = (tile_out){din_c, d.in_img, d.cg * d.np_img, (int)d.np_img};
         if (st == CT_OK)
-            st = tiled_gemm(ctx, 1, d.cg * d.kk, ld, d.cog, d.g, pw && accum, w, d.cg * d.kk,
-                            d.cog * d.cg * d.kk, s.pk, &o, CT_PTR_NULL);
+            st = tiled_gemm(ctx, ckk, ld, d.cog, d.g, pw && accum, s.ap, s.pk, &o, CT_PTR_NULL);
         if (st == CT_OK && !pw) st = col2im(ctx, din_c, accum, s.col, CT_PTR_NULL, &d.gw, nb);
     }
     return st;
@@ -344,17 +385,20 @@ static ct_status backward_weight_tiled(ct_ctx *ctx, ct_ptr dw, ct_ptr dout, ct_p
     const int nb_max = chunk_images(ctx, p);
     const size_t ld_max = nb_max * d.np_img;
     conv_scratch s;
-    ct_status st = get_scratch_n(ctx, panel_n(ld_max, d.cg * d.kk, d.g), p->c_out * ld_max, &s);
+    const size_t ckk = d.cg * d.kk;
+    ct_status st = get_scratch_n(ctx, panel_n(ld_max, ckk, d.g), 0,
+                                 apanel_n(d.cog, ld_max, d.g), &s);
     for (int n0 = 0; n0 < p->n && st == CT_OK; n0 += nb_max) {
         int nb = p->n - n0 < nb_max ? p->n - n0 : nb_max;
         size_t ld = (size_t)nb * d.np_img;
         st = im2col_panel(ctx, s.col, ct_ptr_add(in, n0 * d.in_img), &d.gw, nb, d.g, 1);
-        if (st == CT_OK) st = im2col(ctx, s.pk, ct_ptr_add(dout, n0 * d.out_img), &d.gp, nb);
+        /* A = dout_g (Cog, nb*P), read from NCHW */
+        const tile_a da = {ct_ptr_add(dout, n0 * d.out_img), d.out_img, d.cog * d.np_img, 2,
+                           (int)d.np_img};
+        if (st == CT_OK) st = pack_a(ctx, s.ap, &da, d.cog, ld, d.g);
         /* dw_g (Cog, Cg*KK) += dout_g (Cog, nb*P) . col_g^T (nb*P, Cg*KK) */
-        tile_out o = {dw, d.cg * d.kk, d.cog * d.cg * d.kk, 0};
-        if (st == CT_OK)
-            st = tiled_gemm(ctx, 0, d.cog, d.cg * d.kk, ld, d.g, 1, s.pk, ld, d.cog * ld, s.col,
-                            &o, CT_PTR_NULL);
+        tile_out o = {dw, ckk, d.cog * ckk, 0};
+        if (st == CT_OK) st = tiled_gemm(ctx, d.cog, ckk, ld, d.g, 1, s.ap, s.col, &o, CT_PTR_NULL);
     }
     return st;
 }
