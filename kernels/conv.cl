@@ -211,10 +211,12 @@ kernel void gemm_tile(int m, int n, int k, int accum,
     int rows = m - i0 < GEMM_R ? m - i0 : GEMM_R;
     int cols = n - j0 < 16 ? n - j0 : 16;
     float16 acc[GEMM_R];
+#pragma unroll
     for (int r = 0; r < GEMM_R; r++) acc[r] = (float16)(0.0f);
     for (int kk = 0; kk < k; kk++) {
         float16 bv = vload16(0, bp + (ulong)kk * 16);
         global const float *ak = ap + (ulong)kk * GEMM_R;
+#pragma unroll
         for (int r = 0; r < GEMM_R; r++) acc[r] = fma((float16)(ak[r]), bv, acc[r]);
     }
     global float *cg = c + c_off + g * c_gs;
