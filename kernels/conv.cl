@@ -135,6 +135,27 @@ kernel void im2col_panel(global const float *in, ulong in_off, global float *out
     int oy = p / ow, ox = p % ow;
     int kx = (int)(r % (uint)kw), ky = (int)((r / (uint)kw) % (uint)kh);
     int ch = (int)(r / (uint)(kw * kh));
+    global float *o = out + out_off + (ulong)i * 16;
+    if (!trans && j0 + 16 <= ndim) { // fast paths: the 16 positions read one input row segment
+        global const float *src = in + in_off + (ulong)(n * c + ch) * h * w;
+        int yy = oy * stride - pad + ky, xx = ox * stride - pad + kx;
+        if (kh == 1 && kw == 1 && stride == 1 && pad == 0 && p + 16 <= (int)p_img) {
+            vstore16(vload16(0, src + p), 0, o); // a pack: positions are contiguous
+            return;
+        }
+        if (ox + 16 <= ow && yy >= 0 && yy < h && xx >= 0) {
+            if (stride == 1 && xx + 16 <= w) {
+                vstore16(vload16(0, src + (ulong)yy * w + xx), 0, o);
+                return;
+            }
+            if (stride == 2 && xx + 32 <= w) {
+                float16 lo = vload16(0, src + (ulong)yy * w + xx);
+                float16 hi = vload16(0, src + (ulong)yy * w + xx + 16);
+                vstore16((float16)(lo.even, hi.even), 0, o);
+                return;
+            }
+        }
+    }
     float v[16];
     for (int q = 0; q < 16; q++) {
         float x = 0.0f;
@@ -156,7 +177,6 @@ kernel void im2col_panel(global const float *in, ulong in_off, global float *out
             }
         }
     }
-    global float *o = out + out_off + (ulong)i * 16;
     for (int q = 0; q < 16; q++) o[q] = v[q];
 }
 
