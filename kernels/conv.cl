@@ -185,7 +185,10 @@ kernel void im2col_panel(global const float *in, ulong in_off, global float *out
 // mt = ceil(M/GEMM_R), rows i >= M zero. Source element A_g(i, k) at a + g*a_gs +
 //   mode 0: i*lda + k (row-major)   mode 1: k*lda + i (stored transposed)
 //   mode 2: (k/plane)*lda + i*plane + k%plane (NCHW: k = image*plane + position, lda = image
-//           stride), the layout of dout for the weight gradient.
+//           stride), the layout of dout for the weight gradient;
+//   mode 3: (k/plane)*lda + i*plane + plane-1 - k%plane (plane = KH*KW, lda = C_in/g*KH*KW):
+//           conv weights with in/out channels swapped and the window flipped, so a stride-1
+//           data gradient runs as a forward convolution of dout.
 // One work item per element of the panel, 32-bit index split.
 kernel void pack_a(global const float *a, ulong a_off, int lda, ulong a_gs, int mode, int plane,
                    int m, int k, int groups, global float *out, ulong out_off)
@@ -200,9 +203,12 @@ kernel void pack_a(global const float *a, ulong a_off, int lda, ulong a_gs, int 
     uint i = it * GEMM_R + r;
     float v = 0.0f;
     if (i < (uint)m) {
-        ulong src = mode == 0 ? (ulong)i * lda + kk
-                  : mode == 1 ? (ulong)kk * lda + i
-                              : (ulong)(kk / (uint)plane) * lda + (ulong)i * plane + kk % (uint)plane;
+        uint pl = plane > 0 ? (uint)plane : 1u; // modes 0 and 1 pass plane 0
+        uint kq = kk / pl, kr = kk % pl;
+        ulong src = mode == 0   ? (ulong)i * lda + kk
+                    : mode == 1 ? (ulong)kk * lda + i
+                    : mode == 2 ? (ulong)kq * lda + (ulong)i * pl + kr
+                                : (ulong)kq * lda + (ulong)i * pl + (pl - 1 - kr);
         v = a[a_off + g * a_gs + src];
     }
     out[out_off + e] = v;

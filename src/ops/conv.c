@@ -246,7 +246,8 @@ static size_t apanel_n(size_t m, size_t k, int groups)
 }
 
 /* How to read a GEMM's A_g (m, k) for pack_a: element (i, kk) of group g at a + g*gs +
- * mode 0: i*ld + kk, 1: kk*ld + i, 2: (kk/plane)*ld + i*plane + kk%plane (NCHW dout). */
+ * mode 0: i*ld + kk, 1: kk*ld + i, 2: (kk/plane)*ld + i*plane + kk%plane (NCHW dout),
+ * 3: (kk/plane)*ld + i*plane + plane-1 - kk%plane (weights transposed and flipped). */
 typedef struct {
     ct_ptr a;
     size_t ld, gs;
@@ -327,8 +328,10 @@ static conv_dims dims_of(const ct_conv2d_p *p)
     return d;
 }
 
-static ct_status forward_tiled(ct_ctx *ctx, ct_ptr out, ct_ptr in, ct_ptr w, ct_ptr bias,
-                               const ct_conv2d_p *p)
+/* out = / += conv(in, w) + bias for the conv p, the weights read through wa (mode 0: as stored;
+ * mode 3: a data gradient run as a forward conv). */
+static ct_status conv_tiled(ct_ctx *ctx, ct_ptr out, int accum, ct_ptr in, const tile_a *wa,
+                            ct_ptr bias, const ct_conv2d_p *p)
 {
     const conv_dims d = dims_of(p);
     const int nb_max = chunk_images(ctx, p);
@@ -336,8 +339,7 @@ static ct_status forward_tiled(ct_ctx *ctx, ct_ptr out, ct_ptr in, ct_ptr w, ct_
     const size_t ckk = d.cg * d.kk;
     ct_status st = get_scratch_n(ctx, panel_n(ckk, nb_max * d.np_img, d.g), 0,
                                  apanel_n(d.cog, ckk, d.g), &s);
-    const tile_a wa = {w, ckk, d.cog * ckk, 0, 0}; /* w_g (Cog, Cg*KK) row-major */
-    if (st == CT_OK) st = pack_a(ctx, s.ap, &wa, d.cog, ckk, d.g);
+    if (st == CT_OK) st = pack_a(ctx, s.ap, wa, d.cog, ckk, d.g);
     for (int n0 = 0; n0 < p->n && st == CT_OK; n0 += nb_max) {
         int nb = p->n - n0 < nb_max ? p->n - n0 : nb_max;
         st = im2col_panel(ctx, s.col, ct_ptr_add(in, n0 * d.in_img), &d.gw, nb, d.g, 0);
@@ -345,9 +347,40 @@ static ct_status forward_tiled(ct_ctx *ctx, ct_ptr out, ct_ptr in, ct_ptr w, ct_
         tile_out o = {ct_ptr_add(out, n0 * d.out_img), d.out_img, d.cog * d.np_img,
                       (int)d.np_img};
         if (st == CT_OK)
-            st = tiled_gemm(ctx, d.cog, nb * d.np_img, ckk, d.g, 0, s.ap, s.col, &o, bias);
+            st = tiled_gemm(ctx, d.cog, nb * d.np_img, ckk, d.g, accum, s.ap, s.col, &o, bias);
     }
     return st;
+}
+
+static ct_status forward_tiled(ct_ctx *ctx, ct_ptr out, ct_ptr in, ct_ptr w, ct_ptr bias,
+                               const ct_conv2d_p *p)
+{
+    const size_t ckk = (size_t)p->c_in / p->groups * p->kh * p->kw;
+    const tile_a wa = {w, ckk, (size_t)p->c_out / p->groups * ckk, 0, 0}; /* w_g row-major */
+    return conv_tiled(ctx, out, 0, in, &wa, bias, p);
+}
+
+/* A stride-1 square-window conv's data gradient is the forward conv of dout with the weights'
+ * channels swapped and window flipped, padded by k-1-pad: din (N, C_in, H, W) comes out of the
+ * vector-loading forward path with no col2im. */
+static int data_grad_as_forward(const ct_conv2d_p *p)
+{
+    /* below 8 output columns the forward path's row vector loads never apply and the
+     * col2im route measured faster (4x4 planes) */
+    return p->stride == 1 && p->kh == p->kw && p->pad <= p->kh - 1 && !is_pointwise(p) &&
+           ct_conv2d_out_w(p) >= 8;
+}
+
+static ct_status backward_data_flipped(ct_ctx *ctx, ct_ptr din, int accum, ct_ptr dout,
+                                       ct_ptr w, const ct_conv2d_p *p)
+{
+    const ct_conv2d_p q = {p->n,     p->c_out, ct_conv2d_out_h(p), ct_conv2d_out_w(p),
+                           p->c_in,  p->kh,    p->kw,              1,
+                           p->kh - 1 - p->pad, p->groups};
+    const int kk = p->kh * p->kw;
+    const size_t ckk = (size_t)p->c_in / p->groups * kk;
+    const tile_a wf = {w, ckk, (size_t)p->c_out / p->groups * ckk, 3, kk};
+    return conv_tiled(ctx, din, accum, dout, &wf, CT_PTR_NULL, &q);
 }
 
 static ct_status backward_data_tiled(ct_ctx *ctx, ct_ptr din, int accum, ct_ptr dout, ct_ptr w,
@@ -443,6 +476,8 @@ ct_status ct_conv2d_backward_data(ct_ctx *ctx, ct_ptr din, int accum, ct_ptr dou
 {
     ct_status st = check_p(p, "backward_data");
     if (st != CT_OK || p->n == 0 || !din.mem) return st;
+    if (use_tiled(ctx) && data_grad_as_forward(p))
+        return backward_data_flipped(ctx, din, accum, dout, w, p);
     if (use_tiled(ctx)) return backward_data_tiled(ctx, din, accum, dout, w, p);
     const int g = p->groups;
     const size_t cg = p->c_in / g, cog = p->c_out / g, kk = (size_t)p->kh * p->kw;
