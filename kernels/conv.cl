@@ -109,34 +109,33 @@ kernel void bias_backward(global float *dbias, ulong dbias_off, global const flo
 #define GEMM_R 8 // rows of C per work item (each row a float16 accumulator)
 #endif
 
-// Panel B <- im2col of in (NB, C, H, W) for `groups` groups of Kg = C*KH*KW/groups rows.
-// trans 0: B_g (K = Kg, N = NB*OH*OW), B_g[k][j] = col[g*Kg + k][j] (forward, data grad);
-// trans 1: B_g (K = NB*OH*OW, N = Kg), B_g[k][j] = col[g*Kg + j][k] (weight grad).
-// col[r][pos] is im2col's element: r = (c*KH + ky)*KW + kx, pos = n*OH*OW + oy*OW + ox.
+// Panel B <- im2col of in (NB, C, H, W) for `groups` groups of Kg = C*KH*KW/groups rows:
+// B_g (K = Kg, N = NB*OH*OW), B_g[k][j] = col[g*Kg + k][j] (forward and data-gradient GEMMs),
+// col[r][pos] im2col's element: r = (c*KH + ky)*KW + kx, pos = n*OH*OW + oy*OW + ox.
 // One work item per 16-wide panel row (g, j-panel, k): the index split is done once, then the 16
-// columns step through positions (trans 0) or window taps (trans 1). 32-bit index math: the
-// host keeps a chunk's panel under 2^31 elements.
+// columns step through positions. 32-bit index math: the host keeps a chunk's panel under 2^31
+// elements.
 kernel void im2col_panel(global const float *in, ulong in_off, global float *out, ulong out_off,
                          int c, int h, int w, int kh, int kw, int stride, int pad, int oh, int ow,
-                         int nb, int groups, int trans)
+                         int nb, int groups)
 {
     uint i = get_global_id(0);
     uint kg = (uint)(c * kh * kw / groups), npos = (uint)(nb * oh * ow);
-    uint kdim = trans ? npos : kg, ndim = trans ? kg : npos;
+    uint kdim = kg, ndim = npos;
     uint nt = (ndim + 15) / 16;
     if (i >= (uint)groups * nt * kdim) return;
     uint kq = i % kdim, t = i / kdim;
     uint jt = t % nt, g = t / nt;
     uint j0 = jt * 16;
     // the first column's (r, pos), split into (ch, ky, kx) and (n, oy, ox)
-    uint r = g * kg + (trans ? j0 : kq), pos = trans ? kq : j0;
+    uint r = g * kg + kq, pos = j0;
     uint p_img = (uint)(oh * ow);
     int n = (int)(pos / p_img), p = (int)(pos % p_img);
     int oy = p / ow, ox = p % ow;
     int kx = (int)(r % (uint)kw), ky = (int)((r / (uint)kw) % (uint)kh);
     int ch = (int)(r / (uint)(kw * kh));
     global float *o = out + out_off + (ulong)i * 16;
-    if (!trans && j0 + 16 <= ndim) { // fast paths: the 16 positions read one input row segment
+    if (j0 + 16 <= ndim) { // fast paths: the 16 positions read one input row segment
         global const float *src = in + in_off + (ulong)(n * c + ch) * h * w;
         int yy = oy * stride - pad + ky, xx = ox * stride - pad + kx;
         if (kh == 1 && kw == 1 && stride == 1 && pad == 0 && p + 16 <= (int)p_img) {
@@ -165,19 +164,68 @@ kernel void im2col_panel(global const float *in, ulong in_off, global float *out
                 x = in[in_off + ((ulong)(n * c + ch) * h + yy) * w + xx];
         }
         v[q] = x;
-        if (trans) { // next window tap
-            if (++kx == kw) {
-                kx = 0;
-                if (++ky == kh) ky = 0, ch++;
-            }
-        } else { // next output position
-            if (++ox == ow) {
-                ox = 0;
-                if (++oy == oh) oy = 0, n++;
-            }
+        if (++ox == ow) { // next output position
+            ox = 0;
+            if (++oy == oh) oy = 0, n++;
         }
     }
     for (int q = 0; q < 16; q++) o[q] = v[q];
+}
+
+// The weight-gradient panel: B_g (K = NB*OH*OW, N = Kg), B_g[k][j] = col[g*Kg + j][k] in the
+// panel layout above (16 taps side by side per position). Work item (g, tap panel, 16-position block, tap q) reads 16 positions of one tap,
+// with the same row vector loads as the forward panel, and writes them 16 floats apart; the 16
+// work items of a block fill the same 16 cache lines one after another.
+kernel void im2col_panel_t(global const float *in, ulong in_off, global float *out, ulong out_off,
+                           int c, int h, int w, int kh, int kw, int stride, int pad, int oh,
+                           int ow, int nb, int groups)
+{
+    uint i = get_global_id(0);
+    uint kg = (uint)(c * kh * kw / groups), npos = (uint)(nb * oh * ow);
+    uint nt = (kg + 15) / 16, npb = (npos + 15) / 16;
+    if (i >= (uint)groups * nt * npb * 16) return;
+    uint q = i % 16, t = i / 16;
+    uint pb = t % npb;
+    t /= npb;
+    uint jt = t % nt, g = t / nt;
+    uint tap = jt * 16 + q, pos0 = pb * 16;
+    uint cnt = npos - pos0 < 16 ? npos - pos0 : 16;
+    global float *o = out + out_off + ((ulong)g * nt + jt) * npos * 16 + (ulong)pos0 * 16 + q;
+    float v[16];
+    for (int e = 0; e < 16; e++) v[e] = 0.0f;
+    if (tap < kg) {
+        uint r = g * kg + tap;
+        int kx = (int)(r % (uint)kw), ky = (int)((r / (uint)kw) % (uint)kh);
+        int ch = (int)(r / (uint)(kw * kh));
+        uint p_img = (uint)(oh * ow);
+        int n = (int)(pos0 / p_img), p = (int)(pos0 % p_img);
+        int oy = p / ow, ox = p % ow;
+        global const float *src = in + in_off + (ulong)(n * c + ch) * h * w;
+        int yy = oy * stride - pad + ky, xx = ox * stride - pad + kx;
+        int done = 0;
+        if (cnt == 16 && ox + 16 <= ow && yy >= 0 && yy < h && xx >= 0) {
+            if (stride == 1 && xx + 16 <= w) {
+                vstore16(vload16(0, src + (ulong)yy * w + xx), 0, v);
+                done = 1;
+            } else if (stride == 2 && xx + 32 <= w) {
+                float16 lo = vload16(0, src + (ulong)yy * w + xx);
+                float16 hi = vload16(0, src + (ulong)yy * w + xx + 16);
+                vstore16((float16)(lo.even, hi.even), 0, v);
+                done = 1;
+            }
+        }
+        if (!done)
+            for (uint e = 0; e < cnt; e++) {
+                int y2 = oy * stride - pad + ky, x2 = ox * stride - pad + kx;
+                if (y2 >= 0 && y2 < h && x2 >= 0 && x2 < w)
+                    v[e] = in[in_off + ((ulong)(n * c + ch) * h + y2) * w + x2];
+                if (++ox == ow) {
+                    ox = 0;
+                    if (++oy == oh) oy = 0, n++;
+                }
+            }
+    }
+    for (uint e = 0; e < cnt; e++) o[(ulong)e * 16] = v[e];
 }
 
 // Panel A <- op(A_g) (M, K) for `groups` groups: GEMM_R-row panels, each K x GEMM_R and

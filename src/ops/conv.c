@@ -220,23 +220,22 @@ static size_t panel_n(size_t kdim, size_t ndim, int groups)
     return (size_t)groups * ((ndim + 15) / 16) * 16 * kdim;
 }
 
-/* Panel B <- im2col(in) (see kernels/conv.cl im2col_panel); trans 1 swaps K and N. */
-static ct_status im2col_panel(ct_ctx *ctx, ct_ptr out, ct_ptr in, const win *g, int nb, int groups,
-                              int trans)
+/* Panel B (C*KH*KW/groups, nb*OH*OW) per group <- im2col(in) (kernels/conv.cl im2col_panel) */
+static ct_status im2col_panel(ct_ctx *ctx, ct_ptr out, ct_ptr in, const win *g, int nb, int groups)
 {
     size_t kg = (size_t)g->c * g->kh * g->kw / groups, npos = (size_t)nb * g->oh * g->ow;
-    size_t total = (trans ? panel_n(npos, kg, groups) : panel_n(kg, npos, groups)) / 16;
+    size_t total = panel_n(kg, npos, groups) / 16;
     if (total * 16 >= ((size_t)1 << 31))
         return ct_error(CT_ERR_UNSUPPORTED, "im2col_panel (src/ops/conv.c): %zu elements exceed "
                         "the kernel's 32-bit indexing", total * 16);
     cl_ulong io = in.off, oo = out.off;
-    cl_int nbi = nb, gi = groups, tr = trans;
+    cl_int nbi = nb, gi = groups;
     return launch1d(ctx, "im2col_panel", total,
                     (ct_karg[]){CT_KA(in.mem), CT_KA(io), CT_KA(out.mem), CT_KA(oo), CT_KA(g->c),
                                 CT_KA(g->h), CT_KA(g->w), CT_KA(g->kh), CT_KA(g->kw),
                                 CT_KA(g->stride), CT_KA(g->pad), CT_KA(g->oh), CT_KA(g->ow),
-                                CT_KA(nbi), CT_KA(gi), CT_KA(tr)},
-                    16);
+                                CT_KA(nbi), CT_KA(gi)},
+                    15);
 }
 
 /* Floats of a row-panel A (m, k) per group, all groups. */
@@ -269,6 +268,26 @@ static ct_status pack_a(ct_ctx *ctx, ct_ptr ap, const tile_a *a, size_t m, size_
                                 CT_KA(plane), CT_KA(mi), CT_KA(ki), CT_KA(gi), CT_KA(ap.mem),
                                 CT_KA(oo)},
                     11);
+}
+
+/* Panel B (nb*OH*OW, C*KH*KW/groups) per group: im2col's matrix transposed, for the weight
+ * gradient (kernels/conv.cl im2col_panel_t). */
+static ct_status im2col_panel_t(ct_ctx *ctx, ct_ptr out, ct_ptr in, const win *g, int nb,
+                                int groups)
+{
+    size_t kg = (size_t)g->c * g->kh * g->kw / groups, npos = (size_t)nb * g->oh * g->ow;
+    size_t total = (size_t)groups * ((kg + 15) / 16) * ((npos + 15) / 16) * 16;
+    if (total * 16 >= ((size_t)1 << 31))
+        return ct_error(CT_ERR_UNSUPPORTED, "im2col_panel_t (src/ops/conv.c): %zu elements exceed "
+                        "the kernel's 32-bit indexing", total * 16);
+    cl_ulong io = in.off, oo = out.off;
+    cl_int nbi = nb, gi = groups;
+    return launch1d(ctx, "im2col_panel_t", total,
+                    (ct_karg[]){CT_KA(in.mem), CT_KA(io), CT_KA(out.mem), CT_KA(oo), CT_KA(g->c),
+                                CT_KA(g->h), CT_KA(g->w), CT_KA(g->kh), CT_KA(g->kw),
+                                CT_KA(g->stride), CT_KA(g->pad), CT_KA(g->oh), CT_KA(g->ow),
+                                CT_KA(nbi), CT_KA(gi)},
+                    15);
 }
 
 /* Where a tiled GEMM's C goes: row-major (plane 0, row stride ld) or NCHW (plane P: column j is
@@ -342,7 +361,7 @@ static ct_status conv_tiled(ct_ctx *ctx, ct_ptr out, int accum, ct_ptr in, const
     if (st == CT_OK) st = pack_a(ctx, s.ap, wa, d.cog, ckk, d.g);
     for (int n0 = 0; n0 < p->n && st == CT_OK; n0 += nb_max) {
         int nb = p->n - n0 < nb_max ? p->n - n0 : nb_max;
-        st = im2col_panel(ctx, s.col, ct_ptr_add(in, n0 * d.in_img), &d.gw, nb, d.g, 0);
+        st = im2col_panel(ctx, s.col, ct_ptr_add(in, n0 * d.in_img), &d.gw, nb, d.g);
         /* out_g (Cog, nb*P) = w_g (Cog, Cg*KK) . col_g, stored straight into NCHW */
         tile_out o = {ct_ptr_add(out, n0 * d.out_img), d.out_img, d.cog * d.np_img,
                       (int)d.np_img};
@@ -399,7 +418,7 @@ static ct_status backward_data_tiled(ct_ctx *ctx, ct_ptr din, int accum, ct_ptr 
         int nb = p->n - n0 < nb_max ? p->n - n0 : nb_max;
         size_t ld = (size_t)nb * d.np_img;
         ct_ptr din_c = ct_ptr_add(din, n0 * d.in_img);
-        st = im2col_panel(ctx, s.pk, ct_ptr_add(dout, n0 * d.out_img), &d.gp, nb, d.g, 0);
+        st = im2col_panel(ctx, s.pk, ct_ptr_add(dout, n0 * d.out_img), &d.gp, nb, d.g);
         /* col_g (Cg*KK, nb*P) = w_g^T (Cg*KK, Cog) . dout_g (Cog, nb*P); for 1x1 stride-1
          * convs col is din itself, written (or added) straight into NCHW */
         tile_out o = {s.col, ld, d.cg * d.kk * ld, 0};
@@ -424,7 +443,7 @@ static ct_status backward_weight_tiled(ct_ctx *ctx, ct_ptr dw, ct_ptr dout, ct_p
     for (int n0 = 0; n0 < p->n && st == CT_OK; n0 += nb_max) {
         int nb = p->n - n0 < nb_max ? p->n - n0 : nb_max;
         size_t ld = (size_t)nb * d.np_img;
-        st = im2col_panel(ctx, s.col, ct_ptr_add(in, n0 * d.in_img), &d.gw, nb, d.g, 1);
+        st = im2col_panel_t(ctx, s.col, ct_ptr_add(in, n0 * d.in_img), &d.gw, nb, d.g);
         /* A = dout_g (Cog, nb*P), read from NCHW */
         const tile_a da = {ct_ptr_add(dout, n0 * d.out_img), d.out_img, d.cog * d.np_img, 2,
                            (int)d.np_img};
