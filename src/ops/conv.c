@@ -69,18 +69,33 @@ static win conv_win(const ct_conv2d_p *p)
 /* The identity window on (C, H, W): im2col packs, col2im unpacks. */
 static win pack_win(int c, int h, int w) { return (win){c, h, w, 1, 1, 1, 0, h, w}; }
 
+/* Kernels with 32-bit index math take at most 2^31 - 1 elements. */
+static ct_status check_32bit(size_t total, const char *kernel)
+{
+    if (total < ((size_t)1 << 31)) return CT_OK;
+    return ct_error(CT_ERR_UNSUPPORTED, "%s (src/ops/conv.c): %zu elements exceed the kernel's "
+                    "32-bit indexing", kernel, total);
+}
+
+/* Launch one of the im2col family over `items` work items: (in, out, the window, nb) and, when
+ * groups > 0, the group count (im2col_panel, im2col_panel_t). */
+static ct_status launch_window(ct_ctx *ctx, const char *name, size_t items, ct_ptr out, ct_ptr in,
+                               const win *g, int nb, int groups)
+{
+    cl_ulong io = in.off, oo = out.off;
+    cl_int nbi = nb, gi = groups;
+    const ct_karg args[] = {CT_KA(in.mem), CT_KA(io),     CT_KA(out.mem), CT_KA(oo),
+                            CT_KA(g->c),   CT_KA(g->h),   CT_KA(g->w),    CT_KA(g->kh),
+                            CT_KA(g->kw),  CT_KA(g->stride), CT_KA(g->pad), CT_KA(g->oh),
+                            CT_KA(g->ow),  CT_KA(nbi),    CT_KA(gi)};
+    return launch1d(ctx, name, items, args, groups > 0 ? 15 : 14);
+}
+
 /* col (C*KH*KW, nb*OH*OW) <- in (nb, C, H, W) */
 static ct_status im2col(ct_ctx *ctx, ct_ptr col, ct_ptr in, const win *g, int nb)
 {
-    cl_ulong io = in.off, co = col.off;
-    cl_int nbi = nb;
     size_t total = (size_t)g->c * g->kh * g->kw * nb * g->oh * g->ow;
-    return launch1d(ctx, "im2col", total,
-                    (ct_karg[]){CT_KA(in.mem), CT_KA(io), CT_KA(col.mem), CT_KA(co), CT_KA(g->c),
-                                CT_KA(g->h), CT_KA(g->w), CT_KA(g->kh), CT_KA(g->kw),
-                                CT_KA(g->stride), CT_KA(g->pad), CT_KA(g->oh), CT_KA(g->ow),
-                                CT_KA(nbi)},
-                    14);
+    return launch_window(ctx, "im2col", total, col, in, g, nb, 0);
 }
 
 /* out (nb, C, H, W) = / += col2im(col) (+ bias[c] when bias.mem) */
@@ -91,9 +106,8 @@ static ct_status col2im(ct_ctx *ctx, ct_ptr out, int accum, ct_ptr col, ct_ptr b
     cl_int acc = accum, has_b = bias.mem != NULL, nbi = nb;
     cl_mem bm = bias.mem ? bias.mem : col.mem; /* an absent bias still needs a valid buffer */
     size_t total = (size_t)nb * g->c * g->h * g->w;
-    if (total >= ((size_t)1 << 31))
-        return ct_error(CT_ERR_UNSUPPORTED, "col2im (src/ops/conv.c): %zu elements exceed the "
-                        "kernel's 32-bit indexing", total);
+    ct_status st = check_32bit(total, "col2im");
+    if (st != CT_OK) return st;
     return launch1d(ctx, "col2im", total,
                     (ct_karg[]){CT_KA(col.mem), CT_KA(co), CT_KA(out.mem), CT_KA(oo), CT_KA(acc),
                                 CT_KA(bm), CT_KA(bo), CT_KA(has_b), CT_KA(g->c), CT_KA(g->h),
@@ -150,6 +164,12 @@ static int chunk_images(ct_ctx *ctx, const ct_conv2d_p *p)
     return (int)nb;
 }
 
+/* Images in the chunk starting at image n0. */
+static int chunk_len(const ct_conv2d_p *p, int n0, int nb_max)
+{
+    return p->n - n0 < nb_max ? p->n - n0 : nb_max;
+}
+
 /* One scratch buffer holding col (col_n floats), pk (pk_n), then ap (ap_n; the tiled path's
  * packed A operand). */
 typedef struct {
@@ -173,6 +193,25 @@ static ct_status get_scratch(ct_ctx *ctx, const ct_conv2d_p *p, int nb, conv_scr
 {
     size_t np = (size_t)nb * ct_conv2d_out_h(p) * ct_conv2d_out_w(p);
     return get_scratch_n(ctx, (size_t)p->c_in * p->kh * p->kw * np, (size_t)p->c_out * np, 0, s);
+}
+
+/* Shape constants every pass needs. */
+typedef struct {
+    int g;
+    size_t cg, cog, kk, np_img, in_img, out_img;
+    win gw, gp; /* the conv's window; the identity window on the output (pack/unpack) */
+} conv_dims;
+
+static conv_dims dims_of(const ct_conv2d_p *p)
+{
+    conv_dims d;
+    d.g = p->groups;
+    d.cg = (size_t)p->c_in / d.g, d.cog = (size_t)p->c_out / d.g, d.kk = (size_t)p->kh * p->kw;
+    int oh = ct_conv2d_out_h(p), ow = ct_conv2d_out_w(p);
+    d.np_img = (size_t)oh * ow;
+    d.in_img = (size_t)p->c_in * p->h * p->w, d.out_img = (size_t)p->c_out * d.np_img;
+    d.gw = conv_win(p), d.gp = pack_win(p->c_out, oh, ow);
+    return d;
 }
 
 static int is_pointwise(const ct_conv2d_p *p)
@@ -224,18 +263,10 @@ static size_t panel_n(size_t kdim, size_t ndim, int groups)
 static ct_status im2col_panel(ct_ctx *ctx, ct_ptr out, ct_ptr in, const win *g, int nb, int groups)
 {
     size_t kg = (size_t)g->c * g->kh * g->kw / groups, npos = (size_t)nb * g->oh * g->ow;
-    size_t total = panel_n(kg, npos, groups) / 16;
-    if (total * 16 >= ((size_t)1 << 31))
-        return ct_error(CT_ERR_UNSUPPORTED, "im2col_panel (src/ops/conv.c): %zu elements exceed "
-                        "the kernel's 32-bit indexing", total * 16);
-    cl_ulong io = in.off, oo = out.off;
-    cl_int nbi = nb, gi = groups;
-    return launch1d(ctx, "im2col_panel", total,
-                    (ct_karg[]){CT_KA(in.mem), CT_KA(io), CT_KA(out.mem), CT_KA(oo), CT_KA(g->c),
-                                CT_KA(g->h), CT_KA(g->w), CT_KA(g->kh), CT_KA(g->kw),
-                                CT_KA(g->stride), CT_KA(g->pad), CT_KA(g->oh), CT_KA(g->ow),
-                                CT_KA(nbi), CT_KA(gi)},
-                    15);
+    size_t total = panel_n(kg, npos, groups);
+    ct_status st = check_32bit(total, "im2col_panel");
+    if (st != CT_OK) return st;
+    return launch_window(ctx, "im2col_panel", total / 16, out, in, g, nb, groups); /* 16 each */
 }
 
 /* Floats of a row-panel A (m, k) per group, all groups. */
@@ -257,9 +288,8 @@ typedef struct {
 static ct_status pack_a(ct_ctx *ctx, ct_ptr ap, const tile_a *a, size_t m, size_t k, int groups)
 {
     size_t total = apanel_n(m, k, groups);
-    if (total >= ((size_t)1 << 31))
-        return ct_error(CT_ERR_UNSUPPORTED, "pack_a (src/ops/conv.c): %zu elements exceed the "
-                        "kernel's 32-bit indexing", total);
+    ct_status st = check_32bit(total, "pack_a");
+    if (st != CT_OK) return st;
     cl_ulong ao = a->a.off, gs = a->gs, oo = ap.off;
     cl_int ld = (cl_int)a->ld, mode = a->mode, plane = a->plane, mi = (cl_int)m, ki = (cl_int)k;
     cl_int gi = groups;
@@ -276,18 +306,10 @@ static ct_status im2col_panel_t(ct_ctx *ctx, ct_ptr out, ct_ptr in, const win *g
                                 int groups)
 {
     size_t kg = (size_t)g->c * g->kh * g->kw / groups, npos = (size_t)nb * g->oh * g->ow;
-    size_t total = (size_t)groups * ((kg + 15) / 16) * ((npos + 15) / 16) * 16;
-    if (total * 16 >= ((size_t)1 << 31))
-        return ct_error(CT_ERR_UNSUPPORTED, "im2col_panel_t (src/ops/conv.c): %zu elements exceed "
-                        "the kernel's 32-bit indexing", total * 16);
-    cl_ulong io = in.off, oo = out.off;
-    cl_int nbi = nb, gi = groups;
-    return launch1d(ctx, "im2col_panel_t", total,
-                    (ct_karg[]){CT_KA(in.mem), CT_KA(io), CT_KA(out.mem), CT_KA(oo), CT_KA(g->c),
-                                CT_KA(g->h), CT_KA(g->w), CT_KA(g->kh), CT_KA(g->kw),
-                                CT_KA(g->stride), CT_KA(g->pad), CT_KA(g->oh), CT_KA(g->ow),
-                                CT_KA(nbi), CT_KA(gi)},
-                    15);
+    size_t items = (size_t)groups * ((kg + 15) / 16) * ((npos + 15) / 16) * 16;
+    ct_status st = check_32bit(items * 16, "im2col_panel_t");
+    if (st != CT_OK) return st;
+    return launch_window(ctx, "im2col_panel_t", items, out, in, g, nb, groups);
 }
 
 /* Where a tiled GEMM's C goes: row-major (plane 0, row stride ld) or NCHW (plane P: column j is
@@ -328,25 +350,6 @@ static ct_status tiled_gemm(ct_ctx *ctx, size_t m, size_t n, size_t k, int group
     return CT_OK;
 }
 
-/* Shape constants every pass needs. */
-typedef struct {
-    int g;
-    size_t cg, cog, kk, np_img, in_img, out_img;
-    win gw, gp; /* the conv's window; the identity window on the output (pack/unpack) */
-} conv_dims;
-
-static conv_dims dims_of(const ct_conv2d_p *p)
-{
-    conv_dims d;
-    d.g = p->groups;
-    d.cg = (size_t)p->c_in / d.g, d.cog = (size_t)p->c_out / d.g, d.kk = (size_t)p->kh * p->kw;
-    int oh = ct_conv2d_out_h(p), ow = ct_conv2d_out_w(p);
-    d.np_img = (size_t)oh * ow;
-    d.in_img = (size_t)p->c_in * p->h * p->w, d.out_img = (size_t)p->c_out * d.np_img;
-    d.gw = conv_win(p), d.gp = pack_win(p->c_out, oh, ow);
-    return d;
-}
-
 /* out = / += conv(in, w) + bias for the conv p, the weights read through wa (mode 0: as stored;
  * mode 3: a data gradient run as a forward conv). */
 static ct_status conv_tiled(ct_ctx *ctx, ct_ptr out, int accum, ct_ptr in, const tile_a *wa,
@@ -360,7 +363,7 @@ static ct_status conv_tiled(ct_ctx *ctx, ct_ptr out, int accum, ct_ptr in, const
                                  apanel_n(d.cog, ckk, d.g), &s);
     if (st == CT_OK) st = pack_a(ctx, s.ap, wa, d.cog, ckk, d.g);
     for (int n0 = 0; n0 < p->n && st == CT_OK; n0 += nb_max) {
-        int nb = p->n - n0 < nb_max ? p->n - n0 : nb_max;
+        int nb = chunk_len(p, n0, nb_max);
         st = im2col_panel(ctx, s.col, ct_ptr_add(in, n0 * d.in_img), &d.gw, nb, d.g);
         /* out_g (Cog, nb*P) = w_g (Cog, Cg*KK) . col_g, stored straight into NCHW */
         tile_out o = {ct_ptr_add(out, n0 * d.out_img), d.out_img, d.cog * d.np_img,
@@ -415,7 +418,7 @@ static ct_status backward_data_tiled(ct_ctx *ctx, ct_ptr din, int accum, ct_ptr 
     const tile_a wt = {w, ckk, d.cog * ckk, 1, 0}; /* w_g^T: w_g (Cog, Cg*KK) read transposed */
     if (st == CT_OK) st = pack_a(ctx, s.ap, &wt, ckk, d.cog, d.g);
     for (int n0 = 0; n0 < p->n && st == CT_OK; n0 += nb_max) {
-        int nb = p->n - n0 < nb_max ? p->n - n0 : nb_max;
+        int nb = chunk_len(p, n0, nb_max);
         size_t ld = (size_t)nb * d.np_img;
         ct_ptr din_c = ct_ptr_add(din, n0 * d.in_img);
         st = im2col_panel(ctx, s.pk, ct_ptr_add(dout, n0 * d.out_img), &d.gp, nb, d.g);
@@ -441,7 +444,7 @@ static ct_status backward_weight_tiled(ct_ctx *ctx, ct_ptr dw, ct_ptr dout, ct_p
     ct_status st = get_scratch_n(ctx, panel_n(ld_max, ckk, d.g), 0,
                                  apanel_n(d.cog, ld_max, d.g), &s);
     for (int n0 = 0; n0 < p->n && st == CT_OK; n0 += nb_max) {
-        int nb = p->n - n0 < nb_max ? p->n - n0 : nb_max;
+        int nb = chunk_len(p, n0, nb_max);
         size_t ld = (size_t)nb * d.np_img;
         st = im2col_panel_t(ctx, s.col, ct_ptr_add(in, n0 * d.in_img), &d.gw, nb, d.g);
         /* A = dout_g (Cog, nb*P), read from NCHW */
@@ -455,6 +458,81 @@ static ct_status backward_weight_tiled(ct_ctx *ctx, ct_ptr dw, ct_ptr dout, ct_p
     return st;
 }
 
+/* ---- CLBlast back end (ct_gemm_strided on row-major im2col columns) -------------------------- */
+
+static ct_status forward_clblast(ct_ctx *ctx, ct_ptr out, ct_ptr in, ct_ptr w, ct_ptr bias,
+                                 const ct_conv2d_p *p)
+{
+    const conv_dims d = dims_of(p);
+    const size_t ckk = d.cg * d.kk;
+    ct_status st;
+    if (is_pointwise(p)) {
+        st = pointwise_gemm(ctx, 0, d.cog, d.cg, w, d.cg, d.cog * d.cg, in, d.in_img, out,
+                            d.out_img, 0.f, p);
+        return st != CT_OK ? st : ct_ops_bias_add(ctx, out, bias, p->n, p->c_out, (int)d.np_img);
+    }
+    const int nb_max = chunk_images(ctx, p);
+    conv_scratch s;
+    st = get_scratch(ctx, p, nb_max, &s);
+    for (int n0 = 0; n0 < p->n && st == CT_OK; n0 += nb_max) {
+        int nb = chunk_len(p, n0, nb_max);
+        size_t ld = (size_t)nb * d.np_img;
+        st = im2col(ctx, s.col, ct_ptr_add(in, n0 * d.in_img), &d.gw, nb);
+        /* pk_g (Cog, nb*P) = w_g (Cog, Cg*KK) . col_g (Cg*KK, nb*P) */
+        if (st == CT_OK)
+            st = ct_gemm_strided(ctx, 0, 0, d.cog, ld, ckk, 1.f, w, ckk, d.cog * ckk, s.col, ld,
+                                 ckk * ld, 0.f, s.pk, ld, d.cog * ld, (size_t)d.g);
+        if (st == CT_OK) st = col2im(ctx, ct_ptr_add(out, n0 * d.out_img), 0, s.pk, bias, &d.gp, nb);
+    }
+    return st;
+}
+
+static ct_status backward_data_clblast(ct_ctx *ctx, ct_ptr din, int accum, ct_ptr dout, ct_ptr w,
+                                       const ct_conv2d_p *p)
+{
+    const conv_dims d = dims_of(p);
+    const size_t ckk = d.cg * d.kk;
+    if (is_pointwise(p)) /* din_g (Cg, HW) = w_g^T (Cg, Cog) . dout_g (Cog, HW) */
+        return pointwise_gemm(ctx, 1, d.cg, d.cog, w, d.cg, d.cog * d.cg, dout, d.out_img, din,
+                              d.in_img, accum ? 1.f : 0.f, p);
+    const int nb_max = chunk_images(ctx, p);
+    conv_scratch s;
+    ct_status st = get_scratch(ctx, p, nb_max, &s);
+    for (int n0 = 0; n0 < p->n && st == CT_OK; n0 += nb_max) {
+        int nb = chunk_len(p, n0, nb_max);
+        size_t ld = (size_t)nb * d.np_img;
+        st = im2col(ctx, s.pk, ct_ptr_add(dout, n0 * d.out_img), &d.gp, nb);
+        /* col_g (Cg*KK, nb*P) = w_g^T (Cg*KK, Cog) . pk_g (Cog, nb*P) */
+        if (st == CT_OK)
+            st = ct_gemm_strided(ctx, 1, 0, ckk, ld, d.cog, 1.f, w, ckk, d.cog * ckk, s.pk, ld,
+                                 d.cog * ld, 0.f, s.col, ld, ckk * ld, (size_t)d.g);
+        if (st == CT_OK)
+            st = col2im(ctx, ct_ptr_add(din, n0 * d.in_img), accum, s.col, CT_PTR_NULL, &d.gw, nb);
+    }
+    return st;
+}
+
+static ct_status backward_weight_clblast(ct_ctx *ctx, ct_ptr dw, ct_ptr dout, ct_ptr in,
+                                         const ct_conv2d_p *p)
+{
+    const conv_dims d = dims_of(p);
+    const size_t ckk = d.cg * d.kk;
+    const int nb_max = chunk_images(ctx, p);
+    conv_scratch s;
+    ct_status st = get_scratch(ctx, p, nb_max, &s);
+    for (int n0 = 0; n0 < p->n && st == CT_OK; n0 += nb_max) {
+        int nb = chunk_len(p, n0, nb_max);
+        size_t ld = (size_t)nb * d.np_img;
+        st = im2col(ctx, s.col, ct_ptr_add(in, n0 * d.in_img), &d.gw, nb);
+        if (st == CT_OK) st = im2col(ctx, s.pk, ct_ptr_add(dout, n0 * d.out_img), &d.gp, nb);
+        /* dw_g (Cog, Cg*KK) += pk_g (Cog, nb*P) . col_g^T (nb*P, Cg*KK) */
+        if (st == CT_OK)
+            st = ct_gemm_strided(ctx, 0, 1, d.cog, ckk, ld, 1.f, s.pk, ld, d.cog * ld, s.col, ld,
+                                 ckk * ld, 1.f, dw, ckk, d.cog * ckk, (size_t)d.g);
+    }
+    return st;
+}
+
 /* ---- public entry points ------------------------------------------------------------------- */
 
 ct_status ct_conv2d_forward(ct_ctx *ctx, ct_ptr out, ct_ptr in, ct_ptr w, ct_ptr bias,
@@ -462,32 +540,8 @@ ct_status ct_conv2d_forward(ct_ctx *ctx, ct_ptr out, ct_ptr in, ct_ptr w, ct_ptr
 {
     ct_status st = check_p(p, "forward");
     if (st != CT_OK || p->n == 0) return st;
-    if (use_tiled(ctx)) return forward_tiled(ctx, out, in, w, bias, p);
-    const int g = p->groups;
-    const size_t cg = p->c_in / g, cog = p->c_out / g, kk = (size_t)p->kh * p->kw;
-    const size_t oh = ct_conv2d_out_h(p), ow = ct_conv2d_out_w(p), np_img = oh * ow;
-    const size_t in_img = (size_t)p->c_in * p->h * p->w, out_img = p->c_out * np_img;
-    if (is_pointwise(p)) {
-        st = pointwise_gemm(ctx, 0, cog, cg, w, cg, cog * cg, in, in_img, out, out_img, 0.f, p);
-        if (st != CT_OK) return st;
-        return ct_ops_bias_add(ctx, out, bias, p->n, p->c_out, (int)np_img);
-    }
-    const int nb_max = chunk_images(ctx, p);
-    conv_scratch s;
-    if ((st = get_scratch(ctx, p, nb_max, &s)) != CT_OK) return st;
-    const win gw = conv_win(p), gp = pack_win(p->c_out, (int)oh, (int)ow);
-    for (int n0 = 0; n0 < p->n; n0 += nb_max) {
-        int nb = p->n - n0 < nb_max ? p->n - n0 : nb_max;
-        size_t ld = (size_t)nb * np_img;
-        if ((st = im2col(ctx, s.col, ct_ptr_add(in, n0 * in_img), &gw, nb)) != CT_OK) return st;
-        /* pk_g (Cog, nb*P) = w_g (Cog, Cg*KK) . col_g (Cg*KK, nb*P) */
-        st = ct_gemm_strided(ctx, 0, 0, cog, ld, cg * kk, 1.f, w, cg * kk, cog * cg * kk, s.col, ld,
-                             cg * kk * ld, 0.f, s.pk, ld, cog * ld, (size_t)g);
-        if (st != CT_OK) return st;
-        st = col2im(ctx, ct_ptr_add(out, n0 * out_img), 0, s.pk, bias, &gp, nb);
-        if (st != CT_OK) return st;
-    }
-    return CT_OK;
+    return use_tiled(ctx) ? forward_tiled(ctx, out, in, w, bias, p)
+                          : forward_clblast(ctx, out, in, w, bias, p);
 }
 
 ct_status ct_conv2d_backward_data(ct_ctx *ctx, ct_ptr din, int accum, ct_ptr dout, ct_ptr w,
@@ -495,32 +549,9 @@ ct_status ct_conv2d_backward_data(ct_ctx *ctx, ct_ptr din, int accum, ct_ptr dou
 {
     ct_status st = check_p(p, "backward_data");
     if (st != CT_OK || p->n == 0 || !din.mem) return st;
-    if (use_tiled(ctx) && data_grad_as_forward(p))
-        return backward_data_flipped(ctx, din, accum, dout, w, p);
-    if (use_tiled(ctx)) return backward_data_tiled(ctx, din, accum, dout, w, p);
-    const int g = p->groups;
-    const size_t cg = p->c_in / g, cog = p->c_out / g, kk = (size_t)p->kh * p->kw;
-    const size_t oh = ct_conv2d_out_h(p), ow = ct_conv2d_out_w(p), np_img = oh * ow;
-    const size_t in_img = (size_t)p->c_in * p->h * p->w, out_img = p->c_out * np_img;
-    if (is_pointwise(p)) /* din_g (Cg, HW) = w_g^T (Cg, Cog) . dout_g (Cog, HW) */
-        return pointwise_gemm(ctx, 1, cg, cog, w, cg, cog * cg, dout, out_img, din, in_img,
-                              accum ? 1.f : 0.f, p);
-    const int nb_max = chunk_images(ctx, p);
-    conv_scratch s;
-    if ((st = get_scratch(ctx, p, nb_max, &s)) != CT_OK) return st;
-    const win gw = conv_win(p), gp = pack_win(p->c_out, (int)oh, (int)ow);
-    for (int n0 = 0; n0 < p->n; n0 += nb_max) {
-        int nb = p->n - n0 < nb_max ? p->n - n0 : nb_max;
-        size_t ld = (size_t)nb * np_img;
-        if ((st = im2col(ctx, s.pk, ct_ptr_add(dout, n0 * out_img), &gp, nb)) != CT_OK) return st;
-        /* col_g (Cg*KK, nb*P) = w_g^T (Cg*KK, Cog) . pk_g (Cog, nb*P) */
-        st = ct_gemm_strided(ctx, 1, 0, cg * kk, ld, cog, 1.f, w, cg * kk, cog * cg * kk, s.pk, ld,
-                             cog * ld, 0.f, s.col, ld, cg * kk * ld, (size_t)g);
-        if (st != CT_OK) return st;
-        st = col2im(ctx, ct_ptr_add(din, n0 * in_img), accum, s.col, CT_PTR_NULL, &gw, nb);
-        if (st != CT_OK) return st;
-    }
-    return CT_OK;
+    if (!use_tiled(ctx)) return backward_data_clblast(ctx, din, accum, dout, w, p);
+    return data_grad_as_forward(p) ? backward_data_flipped(ctx, din, accum, dout, w, p)
+                                   : backward_data_tiled(ctx, din, accum, dout, w, p);
 }
 
 ct_status ct_conv2d_backward_weight(ct_ctx *ctx, ct_ptr dw, ct_ptr dbias, ct_ptr dout, ct_ptr in,
@@ -528,28 +559,11 @@ ct_status ct_conv2d_backward_weight(ct_ctx *ctx, ct_ptr dw, ct_ptr dbias, ct_ptr
 {
     ct_status st = check_p(p, "backward_weight");
     if (st != CT_OK || p->n == 0) return st;
-    const int g = p->groups;
-    const size_t cg = p->c_in / g, cog = p->c_out / g, kk = (size_t)p->kh * p->kw;
-    const size_t oh = ct_conv2d_out_h(p), ow = ct_conv2d_out_w(p), np_img = oh * ow;
-    const size_t in_img = (size_t)p->c_in * p->h * p->w, out_img = p->c_out * np_img;
-    if (dw.mem && use_tiled(ctx)) {
-        if ((st = backward_weight_tiled(ctx, dw, dout, in, p)) != CT_OK) return st;
-    } else if (dw.mem) {
-        const int nb_max = chunk_images(ctx, p);
-        conv_scratch s;
-        if ((st = get_scratch(ctx, p, nb_max, &s)) != CT_OK) return st;
-        const win gw = conv_win(p), gp = pack_win(p->c_out, (int)oh, (int)ow);
-        for (int n0 = 0; n0 < p->n; n0 += nb_max) {
-            int nb = p->n - n0 < nb_max ? p->n - n0 : nb_max;
-            size_t ld = (size_t)nb * np_img;
-            if ((st = im2col(ctx, s.col, ct_ptr_add(in, n0 * in_img), &gw, nb)) != CT_OK) return st;
-            st = im2col(ctx, s.pk, ct_ptr_add(dout, n0 * out_img), &gp, nb);
-            if (st != CT_OK) return st;
-            /* dw_g (Cog, Cg*KK) += pk_g (Cog, nb*P) . col_g^T (nb*P, Cg*KK) */
-            st = ct_gemm_strided(ctx, 0, 1, cog, cg * kk, ld, 1.f, s.pk, ld, cog * ld, s.col, ld,
-                                 cg * kk * ld, 1.f, dw, cg * kk, cog * cg * kk, (size_t)g);
-            if (st != CT_OK) return st;
-        }
+    if (dw.mem) {
+        st = use_tiled(ctx) ? backward_weight_tiled(ctx, dw, dout, in, p)
+                            : backward_weight_clblast(ctx, dw, dout, in, p);
+        if (st != CT_OK) return st;
     }
-    return ct_ops_bias_backward(ctx, dbias, dout, p->n, p->c_out, (int)np_img);
+    return ct_ops_bias_backward(ctx, dbias, dout, p->n, p->c_out,
+                                ct_conv2d_out_h(p) * ct_conv2d_out_w(p));
 }
