@@ -203,7 +203,10 @@ kernel void im2col_panel_t(global const float *in, ulong in_off, global float *o
         global const float *src = in + in_off + (ulong)(n * c + ch) * h * w;
         int yy = oy * stride - pad + ky, xx = ox * stride - pad + kx;
         int done = 0;
-        if (cnt == 16 && ox + 16 <= ow && yy >= 0 && yy < h && xx >= 0) {
+        if (cnt == 16 && kh == 1 && kw == 1 && stride == 1 && pad == 0 && p + 16 <= (int)p_img) {
+            vstore16(vload16(0, src + p), 0, v); // a 1x1 tap: positions are contiguous
+            done = 1;
+        } else if (cnt == 16 && ox + 16 <= ow && yy >= 0 && yy < h && xx >= 0) {
             if (stride == 1 && xx + 16 <= w) {
                 vstore16(vload16(0, src + (ulong)yy * w + xx), 0, v);
                 done = 1;
