@@ -320,3 +320,76 @@ kernel void gemm_tile(int m, int n, int k, int accum,
         }
     }
 }
+
+// ---- implicit GEMM for stride-1 convs on CPU devices --------------------------------------------
+
+// out (NB, C, HP, WP) = in (NB, C, H, W) placed at (pad, pad), zeros around: the input of
+// gemm_implicit, whose vector loads then never leave the tensor. One work item per element,
+// 32-bit index split (the host keeps NB*C*HP*WP under 2^31).
+kernel void pad_planes(global const float *in, ulong in_off, global float *out, ulong out_off,
+                       int c, int h, int w, int hp, int wp, int pad, int nb)
+{
+    uint i = get_global_id(0);
+    if (i >= (uint)(nb * c * hp * wp)) return;
+    uint plane = (uint)(hp * wp);
+    uint nc = i / plane, yx = i % plane;
+    int y = (int)(yx / (uint)wp) - pad, x = (int)(yx % (uint)wp) - pad;
+    float v = 0.0f;
+    if (y >= 0 && y < h && x >= 0 && x < w) v = in[in_off + ((ulong)nc * h + y) * w + x];
+    out[out_off + i] = v;
+}
+
+// Stride-1 convolution as an implicit GEMM: out_g (Cog = m, positions) = / += A_g . im2col(in),
+// the im2col columns never stored. `in` is padded (pad_planes: (NB, C, HP, WP) with WP >=
+// ceil(OW/16)*16 + KW - 1), so the B vector of tap (ch, ky, kx) for 16 output columns
+// ox0 .. ox0+15 of row oy is one vload16 at row oy + ky, column ox0 + kx. A is packed by pack_a
+// (rows = output channels, k = (ch*KH + ky)*KW + kx). Work item (i-tile, (n, oy, 16-column
+// tile), g); the store masks columns past OW. bias (C_out) optional; accum 0 writes, 1 adds.
+kernel void gemm_implicit(int m, int cg, int kh, int kw, int hp, int wp, int oh, int ow, int c,
+                          int accum, global const float *a, ulong a_off, ulong a_ps, ulong a_gs,
+                          global const float *in, ulong in_off, global float *out, ulong out_off,
+                          global const float *bias, ulong bias_off, int has_bias)
+{
+    int it = get_global_id(0), i0 = it * GEMM_R;
+    uint jt = get_global_id(1);
+    uint g = get_global_id(2);
+    uint tpr = (uint)(ow + 15) / 16;
+    uint n = jt / ((uint)oh * tpr), rem = jt % ((uint)oh * tpr);
+    int oy = (int)(rem / tpr), ox0 = (int)(rem % tpr) * 16;
+    if (i0 >= m) return;
+    global const float *ak = a + a_off + g * a_gs + (ulong)it * a_ps;
+    global const float *bp = in + in_off + (((ulong)n * c + g * cg) * hp + oy) * wp + ox0;
+    float16 acc[GEMM_R];
+#pragma unroll
+    for (int r = 0; r < GEMM_R; r++) acc[r] = (float16)(0.0f);
+    for (int ch = 0; ch < cg; ch++) {
+        global const float *bc = bp + (ulong)ch * hp * wp;
+        for (int ky = 0; ky < kh; ky++) {
+            global const float *brow = bc + ky * wp;
+            for (int kx = 0; kx < kw; kx++) {
+                float16 bv = vload16(0, brow + kx);
+#pragma unroll
+                for (int r = 0; r < GEMM_R; r++) acc[r] = fma((float16)(ak[r]), bv, acc[r]);
+                ak += GEMM_R;
+            }
+        }
+    }
+    int rows = m - i0 < GEMM_R ? m - i0 : GEMM_R;
+    int cols = ow - ox0 < 16 ? ow - ox0 : 16;
+    ulong plane = (ulong)oh * ow, c_out = (ulong)get_global_size(2) * m;
+    global float *o = out + out_off + (ulong)n * c_out * plane + (ulong)oy * ow + ox0;
+    for (int r = 0; r < rows; r++) {
+        ulong co = g * m + i0 + r;
+        global float *orow = o + co * plane;
+        float16 v = acc[r];
+        if (has_bias) v += (float16)(bias[bias_off + co]);
+        if (cols == 16) {
+            if (accum) v += vload16(0, orow);
+            vstore16(v, 0, orow);
+        } else {
+            float t[16];
+            vstore16(v, 0, t);
+            for (int q = 0; q < cols; q++) orow[q] = accum ? orow[q] + t[q] : t[q];
+        }
+    }
+}

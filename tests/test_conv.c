@@ -1,7 +1,8 @@
 /* conv2d forward, backward data (write and accumulate) and backward weight/bias against three
  * oracles: the plain-C double reference (tests/ref/conv.c) on awkward shapes, central finite
  * differences of that reference, and PyTorch goldens (tests/data/conv_*.bin, tests/gen/gen_conv.py).
- * Every device check runs on both GEMM back ends (CLTRAIN_CONV_GEMM=tiled and =clblast).
+ * Every device check runs on each route: CLTRAIN_CONV_GEMM=tiled with and without
+ * CLTRAIN_CONV_IMPLICIT (stride-1 implicit GEMM), and CLTRAIN_CONV_GEMM=clblast.
  *
  * Tolerances (inputs, weights, grads uniform in [-1, 1]; K = the reduction length of the output
  * element: C_in/g*KH*KW forward, C_out/g*KH*KW backward data, N*OH*OW backward weight):
@@ -46,6 +47,10 @@ static const conv_case cases[] = {
     {"3x3 s1 c5->3 20x33 (row vector loads)", {1, 5, 20, 33, 3, 3, 3, 1, 1, 1}, 1, 0},
     {"3x3 s2 c3->5 9x40 (strided vector loads)", {3, 3, 9, 40, 5, 3, 3, 2, 1, 1}, 1, 0},
     {"3x3 s1 g2 c4->6 17x18 chunk2", {3, 4, 17, 18, 6, 3, 3, 1, 1, 2}, 1, 2},
+    {"3x3 s1 c5->7 16x16 (implicit)", {3, 5, 16, 16, 7, 3, 3, 1, 1, 1}, 1, 0},
+    {"3x3 s1 g4 c8->12 13x29 (implicit) chunk2", {3, 8, 13, 29, 12, 3, 3, 1, 1, 4}, 1, 2},
+    {"5x5 s1 pad2 c3->4 9x30 (implicit)", {1, 3, 9, 30, 4, 5, 5, 1, 2, 1}, 0, 0},
+    {"3x3 s1 pad0 c4->9 6x18 (implicit)", {2, 4, 6, 18, 9, 3, 3, 1, 0, 1}, 1, 0},
 };
 
 typedef struct {
@@ -270,16 +275,19 @@ int main(void)
     t_rng_seed(&r, 7);
     const size_t n_cases = sizeof cases / sizeof cases[0];
     for (size_t i = 0; i < n_cases; i++) check_reference_fd(&r, &cases[i]);
-    /* both GEMM back ends of src/ops/conv.c, whatever the device would choose */
-    const char *backends[] = {"tiled", "clblast"};
-    for (int b = 0; b < 2; b++) {
+    /* every route of src/ops/conv.c, whatever the device would choose: the tiled back end with
+     * and without the implicit GEMM for stride-1 windows, and CLBlast */
+    const char *backends[] = {"tiled", "tiled", "clblast"}, *implicit[] = {"1", "0", "1"};
+    for (int b = 0; b < 3; b++) {
         setenv("CLTRAIN_CONV_GEMM", backends[b], 1);
-        fprintf(stderr, "conv GEMM back end: %s\n", backends[b]);
+        setenv("CLTRAIN_CONV_IMPLICIT", implicit[b], 1);
+        fprintf(stderr, "conv GEMM back end: %s, implicit %s\n", backends[b], implicit[b]);
         for (size_t i = 0; i < n_cases; i++) check_kernels(ctx, &r, &cases[i]);
         for (size_t i = 0; i < sizeof golden_files / sizeof golden_files[0]; i++)
             check_golden(ctx, golden_files[i]);
     }
     unsetenv("CLTRAIN_CONV_GEMM");
+    unsetenv("CLTRAIN_CONV_IMPLICIT");
     check_invalid(ctx);
     ct_ctx_free(ctx);
     return t_finish("test_conv");

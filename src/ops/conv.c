@@ -149,10 +149,17 @@ ct_status ct_ops_bias_backward(ct_ctx *ctx, ct_ptr dbias, ct_ptr dout, int n, in
 
 /* Images per chunk so that (C_in*KH*KW + C_out) * nb * OH*OW floats fit the scratch budget;
  * CLTRAIN_CONV_CHUNK (a positive integer) caps it further, for tests of the chunking. */
+static int chunk_for(ct_ctx *ctx, const ct_conv2d_p *p, size_t per_img);
+
 static int chunk_images(ct_ctx *ctx, const ct_conv2d_p *p)
 {
-    size_t per_img = ((size_t)p->c_in * p->kh * p->kw + p->c_out) * ct_conv2d_out_h(p) *
-                     ct_conv2d_out_w(p) * sizeof(float);
+    return chunk_for(ctx, p, ((size_t)p->c_in * p->kh * p->kw + p->c_out) * ct_conv2d_out_h(p) *
+                                 ct_conv2d_out_w(p) * sizeof(float));
+}
+
+/* Images per chunk when each takes per_img bytes of scratch. */
+static int chunk_for(ct_ctx *ctx, const ct_conv2d_p *p, size_t per_img)
+{
     size_t budget = CONV_SCRATCH_BUDGET;
     size_t max_alloc = ct_ctx_info(ctx)->max_alloc;
     if (max_alloc && budget > max_alloc) budget = max_alloc;
@@ -243,7 +250,15 @@ static ct_status pointwise_gemm(ct_ctx *ctx, int trans_a, size_t m, size_t k, ct
 
 /* ---- register-tiled back end (kernels/conv.cl gemm_tile, panel-packed B) ---------------------- */
 
-#define TILE_KC 512 /* K per launch: keeps a work item's B panel slice and A rows in cache */
+#define TILE_KC 1024 /* K per launch: keeps a work item's B panel slice and A rows in cache */
+
+/* CLTRAIN_CONV_IMPLICIT=0 sends stride-1 convs through im2col panels instead (tests use it to
+ * cover both routes). */
+static int implicit_off(void)
+{
+    const char *env = getenv("CLTRAIN_CONV_IMPLICIT");
+    return env && !strcmp(env, "0");
+}
 
 static int use_tiled(ct_ctx *ctx)
 {
@@ -350,11 +365,65 @@ static ct_status tiled_gemm(ct_ctx *ctx, size_t m, size_t n, size_t k, int group
     return CT_OK;
 }
 
+/* The implicit path computes whole 16-column tiles of each output row: taken for stride-1
+ * windows when at most a quarter of those lanes fall past the row end (4x4 and 8x8 planes measured
+ * 2-4x slower there than the panel path). */
+static int use_implicit(const ct_conv2d_p *p)
+{
+    int ow = ct_conv2d_out_w(p), tpr = (ow + 15) / 16;
+    return p->stride == 1 && p->kh * p->kw > 1 && tpr * 16 - ow <= tpr * 4 && !implicit_off();
+}
+
+/* Stride-1 convs with a window: implicit GEMM on a zero-padded copy of the input (kernels/conv.cl
+ * pad_planes, gemm_implicit), so no im2col columns are stored. Same contract as conv_tiled. */
+static ct_status conv_implicit(ct_ctx *ctx, ct_ptr out, int accum, ct_ptr in, const tile_a *wa,
+                               ct_ptr bias, const ct_conv2d_p *p)
+{
+    const conv_dims d = dims_of(p);
+    const size_t ckk = d.cg * d.kk;
+    const int oh = ct_conv2d_out_h(p), ow = ct_conv2d_out_w(p), tpr = (ow + 15) / 16;
+    const int hp = p->h + 2 * p->pad, wp = tpr * 16 + p->kw - 1;
+    const size_t per_img = (size_t)p->c_in * hp * wp;
+    const int nb_max = chunk_for(ctx, p, per_img * sizeof(float));
+    conv_scratch s;
+    ct_status st = get_scratch_n(ctx, nb_max * per_img, 0, apanel_n(d.cog, ckk, d.g), &s);
+    if (st == CT_OK) st = check_32bit(nb_max * per_img, "pad_planes");
+    if (st == CT_OK) st = pack_a(ctx, s.ap, wa, d.cog, ckk, d.g);
+    cl_kernel kern = NULL;
+    if (st == CT_OK) st = get_kernel(ctx, "gemm_implicit", &kern);
+    for (int n0 = 0; n0 < p->n && st == CT_OK; n0 += nb_max) {
+        cl_int nb = chunk_len(p, n0, nb_max), pad = p->pad;
+        cl_ulong io = in.off + n0 * d.in_img, po = s.col.off;
+        st = launch1d(ctx, "pad_planes", nb * per_img,
+                      (ct_karg[]){CT_KA(in.mem), CT_KA(io), CT_KA(s.col.mem), CT_KA(po),
+                                  CT_KA(p->c_in), CT_KA(p->h), CT_KA(p->w), CT_KA(hp), CT_KA(wp),
+                                  CT_KA(pad), CT_KA(nb)},
+                      11);
+        const size_t global[3] = {(d.cog + TILE_R - 1) / TILE_R, (size_t)nb * oh * tpr,
+                                  (size_t)d.g};
+        const size_t local[3] = {1, 1, 1};
+        cl_int m = (cl_int)d.cog, cg = (cl_int)d.cg, acc = accum, has_bias = bias.mem != NULL;
+        cl_ulong a_ps = ckk * TILE_R, a_gs = apanel_n(d.cog, ckk, 1), oo = out.off + n0 * d.out_img;
+        cl_ulong bo = bias.off;
+        cl_mem bm = bias.mem ? bias.mem : s.col.mem; /* an absent bias still needs a buffer */
+        if (st == CT_OK)
+            st = ct_launch(ctx, kern, 3, global, local,
+                           (ct_karg[]){CT_KA(m), CT_KA(cg), CT_KA(p->kh), CT_KA(p->kw), CT_KA(hp),
+                                       CT_KA(wp), CT_KA(oh), CT_KA(ow), CT_KA(p->c_in), CT_KA(acc),
+                                       CT_KA(s.ap.mem), CT_KA(s.ap.off), CT_KA(a_ps), CT_KA(a_gs),
+                                       CT_KA(s.col.mem), CT_KA(po), CT_KA(out.mem), CT_KA(oo),
+                                       CT_KA(bm), CT_KA(bo), CT_KA(has_bias)},
+                           21);
+    }
+    return st;
+}
+
 /* out = / += conv(in, w) + bias for the conv p, the weights read through wa (mode 0: as stored;
  * mode 3: a data gradient run as a forward conv). */
 static ct_status conv_tiled(ct_ctx *ctx, ct_ptr out, int accum, ct_ptr in, const tile_a *wa,
                             ct_ptr bias, const ct_conv2d_p *p)
 {
+    if (use_implicit(p)) return conv_implicit(ctx, out, accum, in, wa, bias, p);
     const conv_dims d = dims_of(p);
     const int nb_max = chunk_images(ctx, p);
     conv_scratch s;
