@@ -329,8 +329,12 @@ int bench_ops(int argc, char **argv)
         return CT_EXIT_FAIL;
     }
     printf("bench ops: device %s; xresnet18 shapes at %d px, batch %d; median of %d after a "
-           "warm-up; clFinish around each call; %s time\n\n", ct_ctx_info(ctx)->name, size, bs, reps,
+           "warm-up; clFinish around each call; %s time\n", ct_ctx_info(ctx)->name, size, bs, reps,
            bench_clock == CLOCK_MONOTONIC ? "wall" : "process CPU");
+    const char *be = getenv("CLTRAIN_CONV_GEMM");
+    printf("conv GEMM back end: %s\n\n", be && *be ? be
+           : (ct_ctx_info(ctx)->type & CL_DEVICE_TYPE_CPU) ? "tiled (the CPU-device default)"
+                                                            : "clblast (the default off CPUs)");
     if (do_conv) st = bench_convs(ctx, size, bs, reps);
     if (st == CT_OK && do_mem) st = bench_mem(ctx, size, bs, reps);
     if (st == CT_OK)
