@@ -393,3 +393,57 @@ kernel void gemm_implicit(int m, int cg, int kh, int kw, int hp, int wp, int oh,
         }
     }
 }
+
+// Weight gradient of a stride-1 3x3 conv as an implicit GEMM: dw[co][ch][ky][kx] +=
+// sum over images and positions of dout[n][co][oy][ox] * in[n][ch][oy+ky-pad][ox+kx-pad].
+// `in` padded as for gemm_implicit (pad_planes, width wp >= ceil(OW/16)*16 + 2), dout padded to
+// (NB, C_out, OH, wpd = ceil(OW/16)*16) with zero columns, so lanes past OW add nothing. Work
+// item (pair of output channels, input channel of the group, g) keeps 2 x 9 float16
+// accumulators over 16-column row segments, then reduces them across lanes.
+kernel void wgrad3x3_implicit(int cog, int cg, int hp, int wp, int oh, int ow, int wpd, int c_in,
+                              int nb, global const float *in, ulong in_off,
+                              global const float *dout, ulong dout_off, global float *dw,
+                              ulong dw_off)
+{
+    int co0 = get_global_id(0) * 2, ch = get_global_id(1);
+    uint g = get_global_id(2);
+    if (co0 >= cog || ch >= cg) return;
+    int two = cog - co0 < 2 ? 1 : 2;
+    int c_out = (int)get_global_size(2) * cog;
+    int tpr = wpd / 16;
+    float16 acc[2][9];
+#pragma unroll
+    for (int a = 0; a < 2; a++)
+#pragma unroll
+        for (int t = 0; t < 9; t++) acc[a][t] = (float16)(0.0f);
+    uint coa = g * cog + co0, cob = g * cog + co0 + two - 1;
+    for (int n = 0; n < nb; n++) {
+        global const float *ib = in + in_off + ((ulong)n * c_in + g * cg + ch) * hp * wp;
+        global const float *da = dout + dout_off + ((ulong)n * c_out + coa) * oh * wpd;
+        global const float *db = dout + dout_off + ((ulong)n * c_out + cob) * oh * wpd;
+        for (int oy = 0; oy < oh; oy++)
+            for (int t = 0; t < tpr; t++) {
+                float16 d0 = vload16(0, da + (ulong)oy * wpd + t * 16);
+                float16 d1 = vload16(0, db + (ulong)oy * wpd + t * 16);
+#pragma unroll
+                for (int ky = 0; ky < 3; ky++) {
+                    global const float *row = ib + (ulong)(oy + ky) * wp + t * 16;
+#pragma unroll
+                    for (int kx = 0; kx < 3; kx++) {
+                        float16 x = vload16(0, row + kx);
+                        acc[0][ky * 3 + kx] = fma(d0, x, acc[0][ky * 3 + kx]);
+                        acc[1][ky * 3 + kx] = fma(d1, x, acc[1][ky * 3 + kx]);
+                    }
+                }
+            }
+    }
+    for (int a = 0; a < two; a++) {
+        global float *o = dw + dw_off + ((ulong)(g * cog + co0 + a) * cg + ch) * 9;
+        for (int t = 0; t < 9; t++) {
+            float8 h8 = acc[a][t].lo + acc[a][t].hi;
+            float4 h4 = h8.lo + h8.hi;
+            float2 h2 = h4.lo + h4.hi;
+            o[t] += h2.x + h2.y;
+        }
+    }
+}

@@ -365,6 +365,20 @@ static ct_status tiled_gemm(ct_ctx *ctx, size_t m, size_t n, size_t k, int group
     return CT_OK;
 }
 
+/* pad_planes: out (nb, C, hp, wp) = in (nb, C, H, W) at (pad, pad), zeros elsewhere */
+static ct_status pad_planes(ct_ctx *ctx, ct_ptr out, ct_ptr in, int c, int h, int w, int hp,
+                            int wp, int pad, int nb)
+{
+    size_t total = (size_t)nb * c * hp * wp;
+    ct_status st = check_32bit(total, "pad_planes");
+    if (st != CT_OK) return st;
+    cl_ulong io = in.off, oo = out.off;
+    return launch1d(ctx, "pad_planes", total,
+                    (ct_karg[]){CT_KA(in.mem), CT_KA(io), CT_KA(out.mem), CT_KA(oo), CT_KA(c),
+                                CT_KA(h), CT_KA(w), CT_KA(hp), CT_KA(wp), CT_KA(pad), CT_KA(nb)},
+                    11);
+}
+
 /* The implicit path computes whole 16-column tiles of each output row: taken for stride-1
  * windows when at most a quarter of those lanes fall past the row end (4x4 and 8x8 planes measured
  * 2-4x slower there than the panel path). */
@@ -387,18 +401,14 @@ static ct_status conv_implicit(ct_ctx *ctx, ct_ptr out, int accum, ct_ptr in, co
     const int nb_max = chunk_for(ctx, p, per_img * sizeof(float));
     conv_scratch s;
     ct_status st = get_scratch_n(ctx, nb_max * per_img, 0, apanel_n(d.cog, ckk, d.g), &s);
-    if (st == CT_OK) st = check_32bit(nb_max * per_img, "pad_planes");
     if (st == CT_OK) st = pack_a(ctx, s.ap, wa, d.cog, ckk, d.g);
     cl_kernel kern = NULL;
     if (st == CT_OK) st = get_kernel(ctx, "gemm_implicit", &kern);
     for (int n0 = 0; n0 < p->n && st == CT_OK; n0 += nb_max) {
         cl_int nb = chunk_len(p, n0, nb_max), pad = p->pad;
-        cl_ulong io = in.off + n0 * d.in_img, po = s.col.off;
-        st = launch1d(ctx, "pad_planes", nb * per_img,
-                      (ct_karg[]){CT_KA(in.mem), CT_KA(io), CT_KA(s.col.mem), CT_KA(po),
-                                  CT_KA(p->c_in), CT_KA(p->h), CT_KA(p->w), CT_KA(hp), CT_KA(wp),
-                                  CT_KA(pad), CT_KA(nb)},
-                      11);
+        cl_ulong po = s.col.off;
+        st = pad_planes(ctx, s.col, ct_ptr_add(in, n0 * d.in_img), p->c_in, p->h, p->w, hp, wp,
+                        pad, nb);
         const size_t global[3] = {(d.cog + TILE_R - 1) / TILE_R, (size_t)nb * oh * tpr,
                                   (size_t)d.g};
         const size_t local[3] = {1, 1, 1};
@@ -502,9 +512,46 @@ static ct_status backward_data_tiled(ct_ctx *ctx, ct_ptr din, int accum, ct_ptr 
     return st;
 }
 
+/* Stride-1 3x3 weight gradients from padded copies of in and dout (kernels/conv.cl
+ * wgrad3x3_implicit): no im2col panel, no K-sliced GEMM. */
+static ct_status backward_weight_implicit(ct_ctx *ctx, ct_ptr dw, ct_ptr dout, ct_ptr in,
+                                          const ct_conv2d_p *p)
+{
+    const conv_dims d = dims_of(p);
+    const int oh = ct_conv2d_out_h(p), ow = ct_conv2d_out_w(p), wpd = (ow + 15) / 16 * 16;
+    const int hp = p->h + 2 * p->pad, wp = wpd + 2;
+    const size_t in_img = (size_t)p->c_in * hp * wp, out_img = (size_t)p->c_out * oh * wpd;
+    const int nb_max = chunk_for(ctx, p, (in_img + out_img) * sizeof(float));
+    conv_scratch s;
+    ct_status st = get_scratch_n(ctx, nb_max * in_img, nb_max * out_img, 0, &s);
+    cl_kernel kern = NULL;
+    if (st == CT_OK) st = get_kernel(ctx, "wgrad3x3_implicit", &kern);
+    for (int n0 = 0; n0 < p->n && st == CT_OK; n0 += nb_max) {
+        cl_int nb = chunk_len(p, n0, nb_max);
+        st = pad_planes(ctx, s.col, ct_ptr_add(in, n0 * d.in_img), p->c_in, p->h, p->w, hp, wp,
+                        p->pad, nb);
+        if (st == CT_OK)
+            st = pad_planes(ctx, s.pk, ct_ptr_add(dout, n0 * d.out_img), p->c_out, oh, ow, oh,
+                            wpd, 0, nb);
+        const size_t global[3] = {(d.cog + 1) / 2, d.cg, (size_t)d.g};
+        const size_t local[3] = {1, 1, 1};
+        cl_int cog = (cl_int)d.cog, cg = (cl_int)d.cg;
+        if (st == CT_OK)
+            st = ct_launch(ctx, kern, 3, global, local,
+                           (ct_karg[]){CT_KA(cog), CT_KA(cg), CT_KA(hp), CT_KA(wp), CT_KA(oh),
+                                       CT_KA(ow), CT_KA(wpd), CT_KA(p->c_in), CT_KA(nb),
+                                       CT_KA(s.col.mem), CT_KA(s.col.off), CT_KA(s.pk.mem),
+                                       CT_KA(s.pk.off), CT_KA(dw.mem), CT_KA(dw.off)},
+                           15);
+    }
+    return st;
+}
+
 static ct_status backward_weight_tiled(ct_ctx *ctx, ct_ptr dw, ct_ptr dout, ct_ptr in,
                                        const ct_conv2d_p *p)
 {
+    if (p->kh == 3 && p->kw == 3 && use_implicit(p))
+        return backward_weight_implicit(ctx, dw, dout, in, p);
     const conv_dims d = dims_of(p);
     const int nb_max = chunk_images(ctx, p);
     const size_t ld_max = nb_max * d.np_img;
