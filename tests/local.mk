@@ -23,11 +23,14 @@ noinst_HEADERS += tests/ref/ref.h tests/guarded.h
 tests_libcttest_la_SOURCES += tests/ref/conv.c tests/ref/linear.c
 EXTRA_DIST += tests/gen/gen_conv.py tests/data/conv_g2_s2_bias.bin tests/data/conv_dw_s2_bias.bin \
 	tests/data/conv_k1_s1_bias.bin tests/data/conv_k5_s3_p2_bias.bin
-check_PROGRAMS += tests/test_conv tests/test_linear tests/test_resblock
+check_PROGRAMS += tests/test_conv tests/test_conv_clblast tests/test_linear tests/test_resblock
 tests_test_conv_LDADD = $(TEST_LDADD)
+tests_test_conv_clblast_SOURCES = tests/test_conv.c
+tests_test_conv_clblast_CPPFLAGS = $(AM_CPPFLAGS) -DCONV_TEST_CLBLAST
+tests_test_conv_clblast_LDADD = $(TEST_LDADD)
 tests_test_linear_LDADD = $(TEST_LDADD)
 tests_test_resblock_LDADD = $(TEST_LDADD)
-TESTS += tests/test_conv tests/test_linear tests/test_resblock
+TESTS += tests/test_conv tests/test_conv_clblast tests/test_linear tests/test_resblock
 
 # batchnorm2d and the label-smoothing loss / top-k (three oracles each); goldens from tests/gen/gen_bnloss.py
 tests_libcttest_la_SOURCES += tests/ref/batchnorm.c tests/ref/loss.c

@@ -2,7 +2,8 @@
  * oracles: the plain-C double reference (tests/ref/conv.c) on awkward shapes, central finite
  * differences of that reference, and PyTorch goldens (tests/data/conv_*.bin, tests/gen/gen_conv.py).
  * Every device check runs on each route: CLTRAIN_CONV_GEMM=tiled with and without
- * CLTRAIN_CONV_IMPLICIT (stride-1 implicit GEMM), and CLTRAIN_CONV_GEMM=clblast.
+ * CLTRAIN_CONV_IMPLICIT (stride-1 implicit GEMM) here, CLTRAIN_CONV_GEMM=clblast in the same
+ * source built as test_conv_clblast.
  *
  * Tolerances (inputs, weights, grads uniform in [-1, 1]; K = the reduction length of the output
  * element: C_in/g*KH*KW forward, C_out/g*KH*KW backward data, N*OH*OW backward weight):
@@ -276,9 +277,15 @@ int main(void)
     const size_t n_cases = sizeof cases / sizeof cases[0];
     for (size_t i = 0; i < n_cases; i++) check_reference_fd(&r, &cases[i]);
     /* every route of src/ops/conv.c, whatever the device would choose: the tiled back end with
-     * and without the implicit GEMM for stride-1 windows, and CLBlast */
-    const char *backends[] = {"tiled", "tiled", "clblast"}, *implicit[] = {"1", "0", "1"};
-    for (int b = 0; b < 3; b++) {
+     * and without the implicit GEMM for stride-1 windows here, CLBlast in test_conv_clblast
+     * (this file built with -DCONV_TEST_CLBLAST: a separate program, as compiling CLBlast's
+     * kernels on a cold PoCL cache takes most of a minute) */
+#ifdef CONV_TEST_CLBLAST
+    const char *backends[] = {"clblast"}, *implicit[] = {"1"};
+#else
+    const char *backends[] = {"tiled", "tiled"}, *implicit[] = {"1", "0"};
+#endif
+    for (size_t b = 0; b < sizeof backends / sizeof backends[0]; b++) {
         setenv("CLTRAIN_CONV_GEMM", backends[b], 1);
         setenv("CLTRAIN_CONV_IMPLICIT", implicit[b], 1);
         fprintf(stderr, "conv GEMM back end: %s, implicit %s\n", backends[b], implicit[b]);
@@ -290,5 +297,9 @@ int main(void)
     unsetenv("CLTRAIN_CONV_IMPLICIT");
     check_invalid(ctx);
     ct_ctx_free(ctx);
+#ifdef CONV_TEST_CLBLAST
+    return t_finish("test_conv_clblast");
+#else
     return t_finish("test_conv");
+#endif
 }
