@@ -1,7 +1,9 @@
-// Layout kernels for conv2d as im2col + GEMM: im2col, col2im (also the un-packing of GEMM results
-// with bias), bias add and bias gradient. No GEMM here (ct_gemm does that); no double, no atomics.
+// conv2d kernels: im2col/col2im layout kernels and bias add/gradient (used by both GEMM back ends
+// of src/ops/conv.c), and for CPU devices a register-tiled GEMM on packed panels plus implicit-GEMM
+// convolution and weight-gradient kernels. No double, no atomics, no work-group barriers except
+// in bias_backward's reduction.
 //
-// "Column" layout used by every kernel here: col (R, NB*P) float, row r, image n, position p at
+// "Column" layout used by im2col/col2im: col (R, NB*P) float, row r, image n, position p at
 // col[col_off + r * (NB*P) + n * P + p]; for im2col R = C*KH*KW with r = (c*KH + kh)*KW + kw and
 // P = OH*OW. With KH = KW = 1, stride 1, pad 0 im2col is a pack (NB, C, P) -> (C, NB*P) and col2im
 // the inverse unpack.

@@ -1,8 +1,12 @@
-/* Host half of kernels/conv.cl: conv2d forward, backward data and backward weight as im2col +
- * GEMM, batched over N in bounded chunks, groups as the GEMM batch. Two GEMM back ends: CLBlast
- * (ct_gemm_strided; GPUs) and conv.cl's register-tiled gemm_tile on panel-packed operands (CPU
- * devices such as PoCL, where it is several times faster); CLTRAIN_CONV_GEMM=clblast|tiled
- * overrides the choice. Enqueue only: never waits, allocates nothing but the context's scratch. */
+/* Host half of kernels/conv.cl: conv2d forward, backward data and backward weight, batched over N
+ * in chunks bounded by a scratch budget, groups as the GEMM batch. Two back ends:
+ *  - CLBlast (GPUs and other non-CPU devices): im2col / col2im around ct_gemm_strided;
+ *  - tiled (CPU devices such as PoCL): conv.cl's register-tiled gemm_tile on panel-packed
+ *    operands, implicit GEMM for stride-1 windows (no im2col columns), stride-1 data gradients
+ *    as forward convs with flipped weights, 3x3 stride-1 weight gradients as an implicit GEMM.
+ * CLTRAIN_CONV_GEMM=clblast|tiled and CLTRAIN_CONV_IMPLICIT=0 override the choices,
+ * CLTRAIN_CONV_CHUNK caps the images per chunk (tests use all three).
+ * Enqueue only: never waits, allocates nothing but the context's scratch. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -147,17 +151,8 @@ ct_status ct_ops_bias_backward(ct_ctx *ctx, ct_ptr dbias, ct_ptr dout, int n, in
                      8);
 }
 
-/* Images per chunk so that (C_in*KH*KW + C_out) * nb * OH*OW floats fit the scratch budget;
+/* Images per chunk when each takes per_img bytes of scratch (at least 1, at most N);
  * CLTRAIN_CONV_CHUNK (a positive integer) caps it further, for tests of the chunking. */
-static int chunk_for(ct_ctx *ctx, const ct_conv2d_p *p, size_t per_img);
-
-static int chunk_images(ct_ctx *ctx, const ct_conv2d_p *p)
-{
-    return chunk_for(ctx, p, ((size_t)p->c_in * p->kh * p->kw + p->c_out) * ct_conv2d_out_h(p) *
-                                 ct_conv2d_out_w(p) * sizeof(float));
-}
-
-/* Images per chunk when each takes per_img bytes of scratch. */
 static int chunk_for(ct_ctx *ctx, const ct_conv2d_p *p, size_t per_img)
 {
     size_t budget = CONV_SCRATCH_BUDGET;
@@ -169,6 +164,13 @@ static int chunk_for(ct_ctx *ctx, const ct_conv2d_p *p, size_t per_img)
     if (nb < 1) nb = 1;
     if (nb > (size_t)p->n) nb = (size_t)p->n;
     return (int)nb;
+}
+
+/* ... for im2col columns plus a packed operand: (C_in*KH*KW + C_out) * OH*OW floats per image */
+static int chunk_images(ct_ctx *ctx, const ct_conv2d_p *p)
+{
+    return chunk_for(ctx, p, ((size_t)p->c_in * p->kh * p->kw + p->c_out) * ct_conv2d_out_h(p) *
+                                 ct_conv2d_out_w(p) * sizeof(float));
 }
 
 /* Images in the chunk starting at image n0. */
