@@ -110,6 +110,17 @@ static int exists(const char *dir, const char *file)
     return access(p, F_OK) == 0;
 }
 
+/* A run is finished when its summary.json says so (an interrupted run writes one too). */
+static int run_finished(const char *dir)
+{
+    char p[1400];
+    snprintf(p, sizeof p, "%s/summary.json", dir);
+    json_t *j = json_load_file(p, 0, NULL);
+    int done = j && json_is_true(json_object_get(j, "finished"));
+    json_decref(j);
+    return done;
+}
+
 /* Parse metrics.csv (header with epoch, valid_loss, accuracy columns). Returns epochs read. */
 static int read_metrics(const char *dir, ct_cmp_result *r)
 {
@@ -365,7 +376,7 @@ static int report(compare_opts *o, const ct_cmp_arm *arms, int n_arms)
             char dir[1300];
             run_dir(o, &arms[a], s, dir, sizeof dir);
             ct_cmp_result r = {.arm = a, .seed = s};
-            int done = exists(dir, "summary.json") && read_metrics(dir, &r) > 0;
+            int done = run_finished(dir) && read_metrics(dir, &r) > 0;
             const char *status = done ? "finished"
                                  : exists(dir, "train_state.safetensors") ? "interrupted"
                                                                           : "missing";
@@ -507,7 +518,7 @@ int cmd_compare(int argc, char **argv)
             int seed = o.seed0 + k % o.seeds;
             char dir[1300];
             run_dir(&o, a, seed, dir, sizeof dir);
-            if (exists(dir, "summary.json")) {
+            if (run_finished(dir)) {
                 printf("compare: %s seed %d finished already (%s)\n", a->spec, seed, dir);
                 continue;
             }
