@@ -37,5 +37,5 @@ grep "^| `" "$out/a/report.md" >"$out/ta"
 grep '^| `' "$out/b/report.md" >"$out/tb"
 diff "$out/ta" "$out/tb" >/dev/null || { echo "FAIL sharded results differ from the unsharded grid"; diff "$out/ta" "$out/tb"; fail=1; }
 "$bin" compare --scheds one_cycle --seeds 2 --shard 3/2 $flags >/dev/null 2>&1; [ $? = 2 ] || { echo "FAIL bad shard"; fail=1; }
-[ $fail = 0 ] && echo "test_compare.sh: ok"
+[ $fail = 0 ] && echo "test_compare_cli.sh: ok"
 exit $fail
