@@ -449,3 +449,47 @@ kernel void wgrad3x3_implicit(int cog, int cg, int hp, int wp, int oh, int ow, i
         }
     }
 }
+
+// Weight gradient of a 1x1 stride-1 unpadded conv: dw_g (Cog, Cg) += sum over images and
+// positions of dout (Cog rows) x in (Cg rows), both contiguous along the positions (P = H*W, a
+// multiple of 16 -- the host checks). Work item (4 output channels, 4 input channels, g) keeps
+// 4 x 4 float16 accumulators over 16-position segments, then reduces them across lanes.
+kernel void wgrad1x1_implicit(int cog, int cg, int p, int c_in, int nb, global const float *in,
+                              ulong in_off, global const float *dout, ulong dout_off,
+                              global float *dw, ulong dw_off)
+{
+    int co0 = get_global_id(0) * 4, ci0 = get_global_id(1) * 4;
+    uint g = get_global_id(2);
+    if (co0 >= cog || ci0 >= cg) return;
+    int nco = cog - co0 < 4 ? cog - co0 : 4, nci = cg - ci0 < 4 ? cg - ci0 : 4;
+    int c_out = (int)get_global_size(2) * cog;
+    float16 acc[4][4];
+#pragma unroll
+    for (int a = 0; a < 4; a++)
+#pragma unroll
+        for (int b = 0; b < 4; b++) acc[a][b] = (float16)(0.0f);
+    for (int n = 0; n < nb; n++) {
+        global const float *dp[4], *ip[4];
+#pragma unroll
+        for (int a = 0; a < 4; a++) { // rows past the edge repeat the last one (never stored)
+            dp[a] = dout + dout_off + ((ulong)n * c_out + g * cog + co0 + min(a, nco - 1)) * p;
+            ip[a] = in + in_off + ((ulong)n * c_in + g * cg + ci0 + min(a, nci - 1)) * p;
+        }
+        for (int q = 0; q < p; q += 16) {
+            float16 d[4], x[4];
+#pragma unroll
+            for (int a = 0; a < 4; a++) d[a] = vload16(0, dp[a] + q), x[a] = vload16(0, ip[a] + q);
+#pragma unroll
+            for (int a = 0; a < 4; a++)
+#pragma unroll
+                for (int b = 0; b < 4; b++) acc[a][b] = fma(d[a], x[b], acc[a][b]);
+        }
+    }
+    for (int a = 0; a < nco; a++)
+        for (int b = 0; b < nci; b++) {
+            float8 h8 = acc[a][b].lo + acc[a][b].hi;
+            float4 h4 = h8.lo + h8.hi;
+            float2 h2 = h4.lo + h4.hi;
+            dw[dw_off + (ulong)(g * cog + co0 + a) * cg + ci0 + b] += h2.x + h2.y;
+        }
+}

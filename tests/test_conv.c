@@ -52,6 +52,8 @@ static const conv_case cases[] = {
     {"3x3 s1 g4 c8->12 13x29 (implicit) chunk2", {3, 8, 13, 29, 12, 3, 3, 1, 1, 4}, 1, 2},
     {"5x5 s1 pad2 c3->4 9x30 (implicit)", {1, 3, 9, 30, 4, 5, 5, 1, 2, 1}, 0, 0},
     {"3x3 s1 pad0 c4->9 6x18 (implicit)", {2, 4, 6, 18, 9, 3, 3, 1, 0, 1}, 1, 0},
+    {"1x1 s1 g4 c8->12 4x4 (implicit wgrad)", {3, 8, 4, 4, 12, 1, 1, 1, 0, 4}, 1, 0},
+    {"1x1 s1 c5->7 8x2 (implicit wgrad)", {3, 5, 8, 2, 7, 1, 1, 1, 0, 1}, 0, 0},
 };
 
 typedef struct {

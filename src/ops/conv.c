@@ -549,9 +549,30 @@ static ct_status backward_weight_implicit(ct_ctx *ctx, ct_ptr dw, ct_ptr dout, c
     return st;
 }
 
+/* 1x1 stride-1 weight gradients straight from the NCHW planes (kernels/conv.cl
+ * wgrad1x1_implicit; H*W a multiple of 16): no packing at all. */
+static ct_status backward_weight_1x1(ct_ctx *ctx, ct_ptr dw, ct_ptr dout, ct_ptr in,
+                                     const ct_conv2d_p *p)
+{
+    const conv_dims d = dims_of(p);
+    cl_kernel kern;
+    ct_status st = get_kernel(ctx, "wgrad1x1_implicit", &kern);
+    if (st != CT_OK) return st;
+    const size_t global[3] = {(d.cog + 3) / 4, (d.cg + 3) / 4, (size_t)d.g};
+    const size_t local[3] = {1, 1, 1};
+    cl_int cog = (cl_int)d.cog, cg = (cl_int)d.cg, np = (cl_int)d.np_img, nb = p->n;
+    return ct_launch(ctx, kern, 3, global, local,
+                     (ct_karg[]){CT_KA(cog), CT_KA(cg), CT_KA(np), CT_KA(p->c_in), CT_KA(nb),
+                                 CT_KA(in.mem), CT_KA(in.off), CT_KA(dout.mem), CT_KA(dout.off),
+                                 CT_KA(dw.mem), CT_KA(dw.off)},
+                     11);
+}
+
 static ct_status backward_weight_tiled(ct_ctx *ctx, ct_ptr dw, ct_ptr dout, ct_ptr in,
                                        const ct_conv2d_p *p)
 {
+    if (is_pointwise(p) && (size_t)p->h * p->w % 16 == 0 && !implicit_off())
+        return backward_weight_1x1(ctx, dw, dout, in, p);
     if (p->kh == 3 && p->kw == 3 && use_implicit(p))
         return backward_weight_implicit(ctx, dw, dout, in, p);
     const conv_dims d = dims_of(p);
