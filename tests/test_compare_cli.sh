@@ -33,7 +33,7 @@ grep -q '^compare: training' "$out/log2" && { echo "FAIL rerun trained again"; f
 "$bin" compare --report "$out/b" >"$out/log5" 2>&1 || { echo "FAIL --report"; fail=1; }
 grep -q "4 finished, 0 not" "$out/log5" || { echo "FAIL merged report"; cat "$out/log5"; fail=1; }
 # same seeds, same schedules: the merged report's table equals the unsharded one (bit-exact runs)
-grep "^| `" "$out/a/report.md" >"$out/ta"
+grep '^| `' "$out/a/report.md" >"$out/ta"
 grep '^| `' "$out/b/report.md" >"$out/tb"
 diff "$out/ta" "$out/tb" >/dev/null || { echo "FAIL sharded results differ from the unsharded grid"; diff "$out/ta" "$out/tb"; fail=1; }
 "$bin" compare --scheds one_cycle --seeds 2 --shard 3/2 $flags >/dev/null 2>&1; [ $? = 2 ] || { echo "FAIL bad shard"; fail=1; }
