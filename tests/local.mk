@@ -58,3 +58,6 @@ EXTRA_DIST += tests/gen/gen_models.py tests/data/model_names.txt
 check_PROGRAMS += tests/test_models
 tests_test_models_LDADD = $(TEST_LDADD)
 TESTS += tests/test_models
+check_PROGRAMS += tests/test_graph
+tests_test_graph_LDADD = $(TEST_LDADD)
+TESTS += tests/test_graph
