@@ -21,6 +21,7 @@ int cmd_eval(int argc, char **argv);
 int cmd_predict(int argc, char **argv);
 int cmd_lr_find(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
+int cmd_model(int argc, char **argv);
 /* bench families (src/cli/bench_*.c), dispatched by cmd_bench */
 int bench_ops(int argc, char **argv);
 int bench_data(int argc, char **argv);

@@ -23,6 +23,7 @@ static const command commands[] = {
     {"predict", cmd_predict, "top-5 classes with probabilities for image files"},
     {"lr-find", cmd_lr_find, "fastai lr_find: sweep, smoothed loss, suggestions, PNG"},
     {"compare", cmd_compare, "paired schedule experiments over seeds, with statistics"},
+    {"model", cmd_model, "an architecture's layers, shapes, parameter count, memory, names"},
     {"devices", cmd_devices, "list OpenCL platforms and devices, marking the default"},
     {"data", cmd_data, "describe a dataset: format, classes, counts, sizes, bad files"},
     {"make-dataset", cmd_make_dataset, "write a synthetic dataset (shapes) as image folders"},
