@@ -58,6 +58,8 @@ EXTRA_DIST += tests/gen/gen_models.py tests/data/model_names.txt
 check_PROGRAMS += tests/test_models
 tests_test_models_LDADD = $(TEST_LDADD)
 TESTS += tests/test_models
+EXTRA_DIST += tests/gen/gen_graph.py tests/data/graph_xse_resnet18_sa_mish.bin \
+	tests/data/graph_xresnext50_mish_maxpool.bin tests/data/graph_xresnet18_relu_maxpool.bin
 check_PROGRAMS += tests/test_graph
 tests_test_graph_LDADD = $(TEST_LDADD)
 TESTS += tests/test_graph

@@ -417,6 +417,129 @@ done:
     ct_model_spec_free(spec);
 }
 
+/* The closed-form state of tests/gen/gen_graph.py: entry k (state-dict order), element i. */
+static void fill_formula(const ct_model *m, float *params, float *buffers)
+{
+    for (int k = 0; k < ct_model_tensor_count(m); k++) {
+        const ct_state_tensor *t = ct_model_tensor(m, k);
+        if (t->dtype != CT_DTYPE_F32) continue;
+        float *x = (t->kind == CT_TENSOR_PARAM ? params : buffers) + t->offset;
+        const char *leaf = strrchr(t->name, '.') + 1;
+        double ss = 0;
+        for (size_t i = 0; i < t->numel; i++) ss += pow(sin(0.7 * i + 1.1 * k + 0.3), 2);
+        for (size_t i = 0; i < t->numel; i++) {
+            double sn = sin(0.7 * i + 1.1 * k + 0.3), v;
+            if (t->ndim >= 2) v = sn * sqrt(6.0 / (double)(t->numel / t->shape[0]));
+            else if (!strcmp(leaf, "gamma")) v = 0.002;
+            else if (!strcmp(leaf, "weight_u") || !strcmp(leaf, "weight_v")) v = sn / sqrt(ss);
+            else if (!strcmp(leaf, "weight")) v = 1.0 + 0.4 * sn;
+            else if (!strcmp(leaf, "running_var")) v = 1.0 + 0.3 * sn;
+            else v = 0.1 * sn;
+            x[i] = (float)v;
+        }
+    }
+}
+
+static int find_model_tensor(const ct_model *m, const char *name)
+{
+    for (int k = 0; k < ct_model_tensor_count(m); k++)
+        if (!strcmp(ct_model_tensor(m, k)->name, name)) return k;
+    return -1;
+}
+
+/* Whole-net forward (train and eval), running-stat and spectral-norm updates and every parameter
+ * gradient against PyTorch (tests/gen/gen_graph.py) on fastai's module tree. */
+static void torch_golden(ct_ctx *ctx, const char *file, const char *arch, ct_act act, int sa,
+                         ct_idpool pool)
+{
+    t_golden *gd = t_golden_load(file);
+    T_CHECK(gd != NULL, "golden %s missing", file);
+    if (!gd) return;
+    ct_model_opts o;
+    ct_model_opts_default(&o);
+    o.c_in = 3, o.n_out = NOUT, o.size = 32, o.act = act, o.sa = sa, o.pool = pool;
+    o.layers[0] = o.layers[1] = o.layers[2] = o.layers[3] = 1;
+    o.widen = 0.25f;
+    o.stem[0] = o.stem[1] = 8;
+    ct_model_spec *spec = NULL;
+    ct_model *m = NULL;
+    T_OK(ct_model_spec_create(&spec, arch, &o));
+    if (spec) T_OK(ct_model_create(&m, ctx, spec, B, 1));
+    ct_model_spec_free(spec);
+    if (!m) {
+        t_golden_free(gd);
+        return;
+    }
+    size_t np = ct_model_param_count(m), nb = ct_model_buffer_count(m), nx = (size_t)B * 3 * 32 * 32;
+    float *p = malloc(np * 4), *bf = malloc(nb * 4), *x = malloc(nx * 4), r[B * NOUT], lg[B * NOUT];
+    fill_formula(m, p, bf);
+    for (size_t i = 0; i < nx; i++) x[i] = (float)(1.5 * sin(0.37 * i + 0.5));
+    for (int i = 0; i < B * NOUT; i++) r[i] = (float)cos(0.91 * i);
+    T_OK(ct_model_write_state(m, p, bf));
+    ct_ptr in = ct_model_input(m), logits, dl = ct_model_dlogits(m);
+    T_OK(ct_buf_write(ctx, in.mem, in.off * 4, nx * 4, x));
+    T_OK(ct_buf_zero(ctx, ct_model_grads(m), 0, np * 4));
+    T_OK(ct_model_forward(m, 1, &logits));
+    T_OK(ct_buf_write(ctx, dl.mem, dl.off * 4, sizeof r, r));
+    T_OK(ct_model_backward(m, dl));
+    char what[160];
+    const t_tensor *t = t_golden_get(gd, "logits_train");
+    /* float32 through ~30 layers on both sides; train-mode BN amplifies rounding a little */
+    if (t && read_logits(ctx, logits, lg, B * NOUT)) {
+        snprintf(what, sizeof what, "%s: train logits vs PyTorch", arch);
+        t_close_f(what, lg, t->data, B * NOUT, 1e-4, 1e-3);
+    }
+    T_OK(ct_model_read_state(m, NULL, bf));
+    for (int i = 0; i < gd->count; i++) {
+        const t_tensor *g = &gd->t[i];
+        int k = find_model_tensor(m, g->name);
+        if (k < 0) continue; /* not a state tensor */
+        const ct_state_tensor *st = ct_model_tensor(m, k);
+        snprintf(what, sizeof what, "%s: %s after one train step vs PyTorch", arch, g->name);
+        T_CHECK(st->numel == g->numel, "%s: size", what);
+        if (st->numel == g->numel) t_close_f(what, bf + st->offset, g->data, g->numel, 1e-5, 1e-4);
+    }
+    float *gr = malloc(np * 4), *heads = malloc(np * 4), norms[512];
+    T_OK(ct_buf_read(ctx, ct_model_grads(m), 0, np * 4, gr));
+    size_t nh = 0;
+    int nn = 0;
+    for (int k = 0; k < ct_model_tensor_count(m) && nn < 512; k++) {
+        const ct_state_tensor *st = ct_model_tensor(m, k);
+        if (st->kind != CT_TENSOR_PARAM) continue;
+        double ss = 0;
+        for (size_t i = 0; i < st->numel; i++) ss += (double)gr[st->offset + i] * gr[st->offset + i];
+        for (size_t i = 0; i < st->numel && i < 64; i++) heads[nh++] = gr[st->offset + i];
+        norms[nn++] = (float)sqrt(ss);
+    }
+    const t_tensor *gh = t_golden_get(gd, "grad_heads"), *gn = t_golden_get(gd, "grad_norms");
+    if (gh && gn) {
+        T_CHECK(gh->numel == nh && gn->numel == (size_t)nn, "%s: %zu grad heads / %d norms, torch "
+                "%zu / %zu", arch, nh, nn, gh->numel, gn->numel);
+        /* gradients: relative to the largest of each comparison (sums of many float terms) */
+        snprintf(what, sizeof what, "%s: gradient norms of every param vs PyTorch", arch);
+        if (gn->numel == (size_t)nn && !t_close_f(what, norms, gn->data, (size_t)nn, 1e-4, 2e-3))
+            for (int k = 0, j = 0; k < ct_model_tensor_count(m); k++) {
+                const ct_state_tensor *st = ct_model_tensor(m, k);
+                if (st->kind != CT_TENSOR_PARAM) continue;
+                if (fabs(norms[j] - gn->data[j]) > 1e-4 + 2e-3 * fabs(gn->data[j]))
+                    fprintf(stderr, "  |grad %s| %g, torch %g\n", st->name, norms[j], gn->data[j]);
+                j++;
+            }
+        snprintf(what, sizeof what, "%s: first 64 gradient elements of every param vs PyTorch",
+                 arch);
+        if (gh->numel == nh) t_close_f(what, heads, gh->data, nh, 1e-4, 2e-3);
+    }
+    T_OK(ct_model_forward(m, 0, &logits));
+    t = t_golden_get(gd, "logits_eval");
+    if (t && read_logits(ctx, logits, lg, B * NOUT)) {
+        snprintf(what, sizeof what, "%s: eval logits (updated running stats) vs PyTorch", arch);
+        t_close_f(what, lg, t->data, B * NOUT, 1e-4, 1e-3);
+    }
+    free(p), free(bf), free(x), free(gr), free(heads);
+    ct_model_free(m);
+    t_golden_free(gd);
+}
+
 int main(void)
 {
     ct_ctx *ctx;
@@ -424,6 +547,12 @@ int main(void)
     if (rc != T_PASS) return rc;
     graph_fd(ctx, "xse_resnet18", CT_ACT_MISH, 1, 0.25f, CT_IDPOOL_AVG);
     graph_fd(ctx, "xresnext50", CT_ACT_MISH, 1, 0.0f, CT_IDPOOL_MAX);
+    torch_golden(ctx, "graph_xse_resnet18_sa_mish.bin", "xse_resnet18", CT_ACT_MISH, 1,
+                 CT_IDPOOL_AVG);
+    torch_golden(ctx, "graph_xresnext50_mish_maxpool.bin", "xresnext50", CT_ACT_MISH, 0,
+                 CT_IDPOOL_MAX);
+    torch_golden(ctx, "graph_xresnet18_relu_maxpool.bin", "xresnet18", CT_ACT_RELU, 0,
+                 CT_IDPOOL_MAX);
     model_api(ctx);
     ct_ctx_free(ctx);
     return t_finish("test_graph");
