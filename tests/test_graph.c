@@ -85,6 +85,19 @@ static void converge_uv(const ct_graph *g, float *params, float *buffers)
     }
 }
 
+/* Host copies to/from virtual arena offsets (the arena is split into chunks here). */
+static ct_status at_write(fd_net *f, size_t off, size_t n, const float *src)
+{
+    ct_ptr p = ct_plan_at(&f->plan, &f->mem, off);
+    return ct_buf_write(f->ctx, p.mem, p.off * 4, n * 4, src);
+}
+
+static ct_status at_read(fd_net *f, size_t off, size_t n, float *dst)
+{
+    ct_ptr p = ct_plan_at(&f->plan, &f->mem, off);
+    return ct_buf_read(f->ctx, p.mem, p.off * 4, n * 4, dst);
+}
+
 /* Forward (train, fixed dropout step) from the host state; returns sum(logits * r) in double. */
 static int fd_loss(fd_net *f, double *loss)
 {
@@ -92,11 +105,10 @@ static int fd_loss(fd_net *f, double *loss)
     float got[B * NOUT];
     if (ct_buf_write(f->ctx, f->mem.params, 0, g->n_params * 4, f->params) ||
         ct_buf_write(f->ctx, f->mem.buffers, 0, g->n_buffers * 4, f->buffers) ||
-        ct_buf_write(f->ctx, f->mem.arena, f->plan.off[g->input] * 4, f->nx * 4, f->x))
+        at_write(f, f->plan.off[g->input], f->nx, f->x))
         return 0;
     ct_status st = ct_graph_forward(f->ctx, g, &f->plan, &f->mem, B, 1, 11, 7);
-    if (st != CT_OK || ct_buf_read(f->ctx, f->mem.arena, f->plan.off[g->output] * 4, sizeof got,
-                                   got)) {
+    if (st != CT_OK || at_read(f, f->plan.off[g->output], B * NOUT, got)) {
         fprintf(stderr, "forward: %s: %s\n", ct_status_str(st), ct_last_error());
         return 0;
     }
@@ -164,15 +176,19 @@ static void graph_fd(ct_ctx *ctx, const char *arch, ct_act act, int sa, float p,
     converge_uv(g, f.params, f.buffers);
     t_fill_normal(&rng, f.x, f.nx, 1.0f);
     t_fill_normal(&rng, f.r, B * NOUT, 1.0f);
-    T_OK(ct_graph_plan(g, B, CT_PLAN_TRAIN | CT_PLAN_INPUT_GRAD, &f.plan));
+    /* chunks of 64 Ki elements: the arena spans several buffers, as big models do on devices
+     * with a small max allocation */
+    T_OK(ct_graph_plan(g, B, CT_PLAN_TRAIN | CT_PLAN_INPUT_GRAD, 65536, &f.plan));
+    T_CHECK(f.plan.n_chunks > 2, "tiny net arena in %d chunks", f.plan.n_chunks);
     /* the arena starts as NaN: reading anything not written first poisons the result */
-    f.mem.arena = t_alloc(ctx, f.plan.elems * 4, NAN);
+    for (int k = 0; k < f.plan.n_chunks; k++)
+        f.mem.arena[k] = t_alloc(ctx, ct_plan_chunk_elems(&f.plan, k) * 4, NAN);
     f.mem.params = t_alloc(ctx, g->n_params * 4, 0);
     f.mem.grads = t_alloc(ctx, g->n_params * 4, 0);
     f.mem.buffers = t_alloc(ctx, g->n_buffers * 4, 0);
     f.dl = t_upload(ctx, f.r, B * NOUT * 4);
     double loss;
-    if (!f.mem.arena || !f.mem.params || !f.mem.grads || !f.mem.buffers || !f.dl ||
+    if (!f.mem.arena[f.plan.n_chunks - 1] || !f.mem.params || !f.mem.grads || !f.mem.buffers || !f.dl ||
         !fd_loss(&f, &loss)) {
         T_CHECK(0, "tiny net setup or forward failed");
         goto done;
@@ -185,12 +201,12 @@ static void graph_fd(ct_ctx *ctx, const char *arch, ct_act act, int sa, float p,
     }
     T_OK(ct_graph_backward(ctx, g, &f.plan, &f.mem, B, CT_PTR(f.dl, 0)));
     T_OK(ct_buf_read(ctx, f.mem.grads, 0, g->n_params * 4, grads));
-    T_OK(ct_buf_read(ctx, f.mem.arena, f.plan.goff[g->input] * 4, f.nx * 4, dx));
+    T_OK(at_read(&f, f.plan.goff[g->input], f.nx, dx));
     /* a second forward + backward without zeroing: params += (double), activations = (same) */
     T_CHECK(fd_loss(&f, &loss), "second forward");
     T_OK(ct_graph_backward(ctx, g, &f.plan, &f.mem, B, CT_PTR(f.dl, 0)));
     T_OK(ct_buf_read(ctx, f.mem.grads, 0, g->n_params * 4, grads2));
-    T_OK(ct_buf_read(ctx, f.mem.arena, f.plan.goff[g->input] * 4, f.nx * 4, dx2));
+    T_OK(at_read(&f, f.plan.goff[g->input], f.nx, dx2));
     {
         double *twice = malloc(g->n_params * sizeof(double)), *same = malloc(f.nx * sizeof(double));
         for (size_t i = 0; i < g->n_params; i++) twice[i] = 2.0 * grads[i];
@@ -282,7 +298,8 @@ static void graph_fd(ct_ctx *ctx, const char *arch, ct_act act, int sa, float p,
            "non-smooth elements redrawn; train arena %zu KiB\n", arch, (int)act, sa, p,
            pool == CT_IDPOOL_MAX ? "max" : "avg", o.size, B, n_fd - bad, kinks, f.plan.elems * 4 / 1024);
 done:
-    ct_buf_free(ctx, f.mem.arena), ct_buf_free(ctx, f.mem.params), ct_buf_free(ctx, f.mem.grads);
+    for (int k = 0; k < CT_ARENA_CHUNKS; k++) ct_buf_free(ctx, f.mem.arena[k]);
+    ct_buf_free(ctx, f.mem.params), ct_buf_free(ctx, f.mem.grads);
     ct_buf_free(ctx, f.mem.buffers), ct_buf_free(ctx, f.dl);
     ct_plan_free(&f.plan);
     free(f.params), free(f.buffers), free(f.x), free(f.r), free(grads), free(grads2), free(dx);
@@ -450,7 +467,7 @@ static int find_model_tensor(const ct_model *m, const char *name)
 /* Whole-net forward (train and eval), running-stat and spectral-norm updates and every parameter
  * gradient against PyTorch (tests/gen/gen_graph.py) on fastai's module tree. */
 static void torch_golden(ct_ctx *ctx, const char *file, const char *arch, ct_act act, int sa,
-                         ct_idpool pool)
+                         ct_idpool pool, size_t chunk_bytes)
 {
     t_golden *gd = t_golden_load(file);
     T_CHECK(gd != NULL, "golden %s missing", file);
@@ -461,6 +478,7 @@ static void torch_golden(ct_ctx *ctx, const char *file, const char *arch, ct_act
     o.layers[0] = o.layers[1] = o.layers[2] = o.layers[3] = 1;
     o.widen = 0.25f;
     o.stem[0] = o.stem[1] = 8;
+    o.arena_chunk_bytes = chunk_bytes;
     ct_model_spec *spec = NULL;
     ct_model *m = NULL;
     T_OK(ct_model_spec_create(&spec, arch, &o));
@@ -548,11 +566,11 @@ int main(void)
     graph_fd(ctx, "xse_resnet18", CT_ACT_MISH, 1, 0.25f, CT_IDPOOL_AVG);
     graph_fd(ctx, "xresnext50", CT_ACT_MISH, 1, 0.0f, CT_IDPOOL_MAX);
     torch_golden(ctx, "graph_xse_resnet18_sa_mish.bin", "xse_resnet18", CT_ACT_MISH, 1,
-                 CT_IDPOOL_AVG);
+                 CT_IDPOOL_AVG, 0);
     torch_golden(ctx, "graph_xresnext50_mish_maxpool.bin", "xresnext50", CT_ACT_MISH, 0,
-                 CT_IDPOOL_MAX);
+                 CT_IDPOOL_MAX, 256 * 1024); /* the model's arena in several buffers */
     torch_golden(ctx, "graph_xresnet18_relu_maxpool.bin", "xresnet18", CT_ACT_RELU, 0,
-                 CT_IDPOOL_MAX);
+                 CT_IDPOOL_MAX, 0);
     model_api(ctx);
     ct_ctx_free(ctx);
     return t_finish("test_graph");

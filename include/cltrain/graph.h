@@ -160,8 +160,14 @@ const char *ct_node_kind_name(ct_node_kind k);
 
 /* ---- memory plan ----------------------------------------------------------------------------- */
 
+enum { CT_ARENA_CHUNKS = 16 }; /* the arena may span this many device buffers */
+
 typedef struct {
     int batch, train;
+    /* offsets are in one virtual arena of n_chunks buffers of chunk_elems each (a device's max
+     * allocation); no value straddles two: offset o lives in chunk o / chunk_elems */
+    size_t chunk_elems;
+    int n_chunks;
     size_t *off;          /* per value: element offset in the arena; SIZE_MAX when absent */
     size_t *goff;         /* per value: gradient offset (train only); SIZE_MAX when none */
     unsigned char *accum; /* per node, 2 slots: 1 when the backward of in[s] must use += */
@@ -170,19 +176,26 @@ typedef struct {
 } ct_plan;
 
 /* Plan the arena of graph g for batch n: mode 0 eval (reuse after last use), CT_PLAN_TRAIN (keep
- * what backward needs, plan gradients), | CT_PLAN_INPUT_GRAD (also d loss / d input, for tests). */
+ * what backward needs, plan gradients), | CT_PLAN_INPUT_GRAD (also d loss / d input, for tests).
+ * chunk_elems: the most elements one device buffer may hold (0: unlimited, one chunk). */
 enum { CT_PLAN_TRAIN = 1, CT_PLAN_INPUT_GRAD = 2 };
-CT_NODISCARD ct_status ct_graph_plan(const ct_graph *g, int n, int mode, ct_plan *out);
+CT_NODISCARD ct_status ct_graph_plan(const ct_graph *g, int n, int mode, size_t chunk_elems,
+                                     ct_plan *out);
 void ct_plan_free(ct_plan *p);
+/* Elements chunk k of plan p uses (0 beyond n_chunks). */
+size_t ct_plan_chunk_elems(const ct_plan *p, int k);
 
 /* ---- execution (src/nn/exec.c) --------------------------------------------------------------- */
 
 typedef struct {
-    cl_mem arena;   /* planned values and gradients */
+    cl_mem arena[CT_ARENA_CHUNKS]; /* planned values and gradients, chunk by chunk */
     cl_mem params;  /* (n_params) float */
     cl_mem grads;   /* (n_params) float, same layout; NULL in eval-only models */
     cl_mem buffers; /* (n_buffers) float: running stats, spectral-norm vectors */
 } ct_graph_mem;
+
+/* The view of virtual arena offset off (from plan->off, goff, dlogits_off). */
+ct_ptr ct_plan_at(const ct_plan *plan, const ct_graph_mem *mem, size_t off);
 
 /* Forward over n <= plan->batch samples; train selects batchnorm batch statistics (updating the
  * running ones) and live dropout with mask stream (seed, step). Enqueues only. */

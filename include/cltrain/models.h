@@ -55,6 +55,9 @@ typedef struct {
     int layers[4];
     float widen;
     int stem[3];
+    /* largest single device buffer for the activation arena (0: the device's max allocation);
+     * bigger arenas are split into several buffers */
+    size_t arena_chunk_bytes;
 } ct_model_opts;
 
 void ct_model_opts_default(ct_model_opts *o);

@@ -15,14 +15,14 @@ typedef struct {
 static ct_ptr val(const run *r, int v)
 {
     if (v < 0 || r->plan->off[v] == SIZE_MAX) return CT_PTR_NULL;
-    return CT_PTR(r->mem->arena, r->plan->off[v]);
+    return ct_plan_at(r->plan, r->mem, r->plan->off[v]);
 }
 
 /* Gradient view of value v; NULL for the network input (not needed). */
 static ct_ptr grad(const run *r, int v)
 {
     if (v < 0 || r->plan->goff[v] == SIZE_MAX) return CT_PTR_NULL;
-    return CT_PTR(r->mem->arena, r->plan->goff[v]);
+    return ct_plan_at(r->plan, r->mem, r->plan->goff[v]);
 }
 
 static ct_ptr par(const run *r, int id)
@@ -196,7 +196,7 @@ static ct_status backward_node(const run *r, int j, ct_ptr dy)
 
 static ct_status check_run(const ct_graph *g, const ct_plan *plan, const ct_graph_mem *mem, int n)
 {
-    if (n <= 0 || n > plan->batch || !mem->arena || !mem->params || !plan->off)
+    if (n <= 0 || n > plan->batch || !mem->arena[0] || !mem->params || !plan->off)
         return ct_error(CT_ERR_INVALID_ARG, "src/nn/exec.c: batch %d outside 1..%d or memory "
                         "missing", n, plan->batch);
     (void)g;

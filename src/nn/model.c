@@ -2,6 +2,7 @@
  * buffer, one grad buffer, one buffer region and the planned arena. No clFinish on the step path;
  * only init and host state copies block. */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -131,7 +132,7 @@ const ct_state_tensor *ct_model_spec_tensor(const ct_model_spec *s, int i)
 ct_status ct_model_spec_arena_bytes(const ct_model_spec *s, int n, int train, size_t *bytes)
 {
     ct_plan p;
-    ct_status st = ct_graph_plan(s->g, n, train ? CT_PLAN_TRAIN : 0, &p);
+    ct_status st = ct_graph_plan(s->g, n, train ? CT_PLAN_TRAIN : 0, 0, &p);
     *bytes = st == CT_OK ? p.elems * 4 : 0;
     ct_plan_free(&p);
     return st;
@@ -152,14 +153,23 @@ ct_status ct_model_create(ct_model **out, ct_ctx *ctx, const ct_model_spec *spec
     m->train_ok = train != 0;
     CT_TRY(ct_model_spec_create(&m->spec, spec->arch, &spec->opts));
     const ct_graph *g = m->spec->g;
-    CT_TRY(ct_graph_plan(g, batch, 0, &m->plan_eval));
-    if (train) CT_TRY(ct_graph_plan(g, batch, CT_PLAN_TRAIN, &m->plan_train));
-    size_t elems = m->plan_eval.elems > m->plan_train.elems ? m->plan_eval.elems
-                                                             : m->plan_train.elems;
-    st = ct_buf_alloc(ctx, elems * 4, &m->mem.arena);
-    if (st != CT_OK)
-        CT_FAIL(st, "%s: the activation arena of %s at batch size %d needs %zu bytes; try a "
-                "smaller batch size", ct_last_error(), spec->arch, batch, elems * 4);
+    size_t chunk = spec->opts.arena_chunk_bytes ? spec->opts.arena_chunk_bytes
+                                                : (size_t)ct_ctx_info(ctx)->max_alloc;
+    CT_TRY(ct_graph_plan(g, batch, 0, chunk / 4, &m->plan_eval));
+    if (train) CT_TRY(ct_graph_plan(g, batch, CT_PLAN_TRAIN, chunk / 4, &m->plan_train));
+    /* both plans share the chunks: each as large as the larger use */
+    for (int k = 0; k < m->plan_eval.n_chunks || k < m->plan_train.n_chunks; k++) {
+        size_t e = ct_plan_chunk_elems(&m->plan_eval, k), t = ct_plan_chunk_elems(&m->plan_train, k);
+        size_t bytes = (e > t ? e : t) * 4;
+        st = ct_buf_alloc(ctx, bytes, &m->mem.arena[k]);
+        if (st != CT_OK) {
+            char why[256];
+            snprintf(why, sizeof why, "%s", ct_last_error());
+            CT_FAIL(st, "%s: the activation arena of %s at batch size %d needs %zu bytes in all "
+                    "(buffer %d: %zu); try a smaller batch size", why, spec->arch, batch,
+                    ct_model_arena_bytes(m, train), k, bytes);
+        }
+    }
     CT_TRY(ct_buf_alloc(ctx, g->n_params * 4, &m->mem.params));
     if (train) CT_TRY(ct_buf_alloc(ctx, g->n_params * 4, &m->mem.grads));
     CT_TRY(ct_buf_alloc(ctx, (g->n_buffers ? g->n_buffers : 1) * 4, &m->mem.buffers));
@@ -174,7 +184,7 @@ fail:
 void ct_model_free(ct_model *m)
 {
     if (!m) return;
-    ct_buf_free(m->ctx, m->mem.arena);
+    for (int k = 0; k < CT_ARENA_CHUNKS; k++) ct_buf_free(m->ctx, m->mem.arena[k]);
     ct_buf_free(m->ctx, m->mem.params);
     ct_buf_free(m->ctx, m->mem.grads);
     ct_buf_free(m->ctx, m->mem.buffers);
@@ -225,7 +235,7 @@ static const ct_plan *active_plan(const ct_model *m, int train)
 
 ct_ptr ct_model_input(const ct_model *m)
 {
-    return CT_PTR(m->mem.arena, m->plan_eval.off[m->spec->g->input]); /* 0 in both plans */
+    return ct_plan_at(&m->plan_eval, &m->mem, m->plan_eval.off[m->spec->g->input]); /* 0 in both */
 }
 
 ct_status ct_model_forward(ct_model *m, int train, ct_ptr *logits)
@@ -241,13 +251,14 @@ ct_status ct_model_forward(ct_model *m, int train, ct_ptr *logits)
     if (st != CT_OK) return st;
     if (train) m->tracked++;
     m->last_train = train;
-    *logits = CT_PTR(m->mem.arena, p->off[g->output]);
+    *logits = ct_plan_at(p, &m->mem, p->off[g->output]);
     return CT_OK;
 }
 
 ct_ptr ct_model_dlogits(const ct_model *m)
 {
-    return m->train_ok ? CT_PTR(m->mem.arena, m->plan_train.dlogits_off) : CT_PTR_NULL;
+    return m->train_ok ? ct_plan_at(&m->plan_train, &m->mem, m->plan_train.dlogits_off)
+                       : CT_PTR_NULL;
 }
 
 ct_status ct_model_backward(ct_model *m, ct_ptr dlogits)

@@ -43,8 +43,9 @@ static int cmp_size_desc(const void *a, const void *b)
 }
 
 /* Greedy placement: largest first, each at the lowest offset clear of every placed interval that
- * overlaps it in time. Returns the arena size in elements. */
-static size_t pack(interval *iv, int n, interval **order)
+ * overlaps it in time and inside one chunk of cap elements (0: unlimited). Returns the arena
+ * size in elements. */
+static size_t pack(interval *iv, int n, interval **order, size_t cap)
 {
     for (int i = 0; i < n; i++) order[i] = &iv[i];
     qsort(order, (size_t)n, sizeof *order, cmp_size_desc);
@@ -62,6 +63,10 @@ static size_t pack(interval *iv, int n, interval **order)
                     moved = 1;
                 }
             }
+            if (cap && off / cap != (off + x->size - 1) / cap) { /* straddles: next chunk */
+                off = (off / cap + 1) * cap;
+                moved = 1;
+            }
         }
         *x->dst = off;
         if (off + x->size > total) total = off + x->size;
@@ -77,7 +82,22 @@ void ct_plan_free(ct_plan *p)
     memset(p, 0, sizeof *p);
 }
 
-ct_status ct_graph_plan(const ct_graph *g, int n, int mode, ct_plan *out)
+size_t ct_plan_chunk_elems(const ct_plan *p, int k)
+{
+    if (k < 0 || k >= p->n_chunks) return 0;
+    if (!p->chunk_elems) return p->elems;
+    size_t start = (size_t)k * p->chunk_elems, left = p->elems - start;
+    return left < p->chunk_elems ? left : p->chunk_elems;
+}
+
+ct_ptr ct_plan_at(const ct_plan *plan, const ct_graph_mem *mem, size_t off)
+{
+    if (!plan->chunk_elems) return CT_PTR(mem->arena[0], off);
+    size_t k = off / plan->chunk_elems;
+    return CT_PTR(mem->arena[k], off - k * plan->chunk_elems);
+}
+
+ct_status ct_graph_plan(const ct_graph *g, int n, int mode, size_t chunk_elems, ct_plan *out)
 {
     const int train = (mode & CT_PLAN_TRAIN) != 0, input_grad = train && (mode & CT_PLAN_INPUT_GRAD);
     memset(out, 0, sizeof *out);
@@ -155,7 +175,23 @@ ct_status ct_graph_plan(const ct_graph *g, int n, int mode, ct_plan *out)
                 touched[v] = 1;
             }
     }
-    out->elems = pack(iv, ni, order);
+    size_t cap = chunk_elems / ALIGN_ELEMS * ALIGN_ELEMS;
+    for (int i = 0; cap && i < ni; i++)
+        if (iv[i].size > cap) {
+            st = ct_error(CT_ERR_DEVICE_OOM, "src/nn/plan.c: one activation at batch %d needs %zu "
+                          "bytes, more than one device buffer may hold (%zu); try a smaller batch "
+                          "size", n, iv[i].size * 4, cap * 4);
+            goto done;
+        }
+    out->elems = pack(iv, ni, order, cap);
+    out->chunk_elems = cap;
+    out->n_chunks = cap ? (int)((out->elems + cap - 1) / cap) : 1;
+    if (out->n_chunks > CT_ARENA_CHUNKS) {
+        st = ct_error(CT_ERR_DEVICE_OOM, "src/nn/plan.c: the activation arena at batch %d needs "
+                      "%zu bytes, more than %d device buffers of %zu; try a smaller batch size", n,
+                      out->elems * 4, CT_ARENA_CHUNKS, cap * 4);
+        goto done;
+    }
     out->batch = n;
     out->train = train;
 done:
