@@ -62,4 +62,5 @@ EXTRA_DIST += tests/gen/gen_graph.py tests/data/graph_xse_resnet18_sa_mish.bin \
 	tests/data/graph_xresnext50_mish_maxpool.bin tests/data/graph_xresnet18_relu_maxpool.bin
 check_PROGRAMS += tests/test_graph
 tests_test_graph_LDADD = $(TEST_LDADD)
-TESTS += tests/test_graph
+TESTS += tests/test_graph tests/test_model_cli.sh
+EXTRA_DIST += tests/test_model_cli.sh
