@@ -417,6 +417,11 @@ static void model_api(ct_ctx *ctx)
     if (read_logits(ctx, logits, le2, 20)) /* GEMM blocking may differ with the batch */
         t_close_f("batch 2 eval logits = first two of batch 3", le2, le, 20, 1e-5, 1e-4);
     T_CHECK(ct_model_set_batch(m, 4) == CT_ERR_INVALID_ARG, "batch above capacity accepted");
+    /* batch 1 reaches 1x1 stages at 28 px: train-mode BN would see one value (PyTorch refuses) */
+    T_OK(ct_model_set_batch(m, 1));
+    T_CHECK(ct_model_forward(m, 1, &logits) == CT_ERR_INVALID_ARG, "train forward at batch 1 with "
+            "1x1 batchnorm accepted");
+    T_OK(ct_model_forward(m, 0, &logits));
 
     /* two models from one spec and seed agree exactly */
     ct_model_opts_default(&o);

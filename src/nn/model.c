@@ -245,6 +245,13 @@ ct_status ct_model_forward(ct_model *m, int train, ct_ptr *logits)
         return ct_error(CT_ERR_INVALID_ARG, "src/nn/model.c: train-mode forward on a model "
                         "created eval-only");
     const ct_plan *p = active_plan(m, train);
+    for (int i = 0; train && i < g->n_nodes; i++) {
+        const ct_value *v = &g->vals[g->nodes[i].in[0]];
+        if (g->nodes[i].kind == CT_NODE_BN && (size_t)m->batch * v->h * v->w < 2)
+            return ct_error(CT_ERR_INVALID_ARG, "src/nn/model.c: batchnorm %s sees one value per "
+                            "channel at batch %d (%dx%d); training needs a larger batch or input",
+                            g->nodes[i].label, m->batch, v->h, v->w);
+    }
     uint64_t step = (uint64_t)m->tracked;
     ct_status st = ct_graph_forward(m->ctx, g, p, &m->mem, m->batch, train, m->spec->opts.seed,
                                     step);
