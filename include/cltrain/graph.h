@@ -15,7 +15,7 @@
  *     ct_graph_set_output(g, logits);
  *     CT_TRY(ct_graph_finish(g));                    // sticky build error, offsets, groups
  *     ct_plan plan;
- *     CT_TRY(ct_graph_plan(g, 32, 1, &plan));        // train-mode arena for batch 32
+ *     CT_TRY(ct_graph_plan(g, 32, CT_PLAN_TRAIN, 0, &plan)); // train arena, batch 32, one buffer
  *
  * Time line used by the plan: forward of node j happens at time j, backward of node j at time
  * 2F-1-j (F nodes). A value lives from its producer until its last reader; in train mode readers
