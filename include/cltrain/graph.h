@@ -187,11 +187,20 @@ size_t ct_plan_chunk_elems(const ct_plan *p, int k);
 
 /* ---- execution (src/nn/exec.c) --------------------------------------------------------------- */
 
+/* Profiling hook: when fn is set, forward/backward call fn(user, node, backward) after enqueuing
+ * each node's ops (a profiler finishes the queue there and reads a clock); a non-OK return stops
+ * the pass with that status. fn NULL (the zeroed default): no calls. */
+typedef struct {
+    ct_status (*fn)(void *user, int node, int backward);
+    void *user;
+} ct_node_hook;
+
 typedef struct {
     cl_mem arena[CT_ARENA_CHUNKS]; /* planned values and gradients, chunk by chunk */
     cl_mem params;  /* (n_params) float */
     cl_mem grads;   /* (n_params) float, same layout; NULL in eval-only models */
     cl_mem buffers; /* (n_buffers) float: running stats, spectral-norm vectors */
+    ct_node_hook hook; /* profiling only; zeroed: none */
 } ct_graph_mem;
 
 /* The view of virtual arena offset off (from plan->off, goff, dlogits_off). */

@@ -122,6 +122,8 @@ const ct_state_tensor *ct_model_tensor(const ct_model *m, int i);
 int64_t ct_model_batches_tracked(const ct_model *m);
 void ct_model_set_batches_tracked(ct_model *m, int64_t v);
 size_t ct_model_arena_bytes(const ct_model *m, int train); /* planned; 0 if train unsupported */
+/* Profiling: call hook.fn after each node of every later forward/backward (graph.h); {0}: off. */
+void ct_model_set_node_hook(ct_model *m, ct_node_hook hook);
 
 /* Host copies of all params (param_count floats) and buffers (buffer_count floats); either
  * pointer may be NULL. Blocking (for checkpoints). */

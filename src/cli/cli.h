@@ -25,6 +25,7 @@ int cmd_model(int argc, char **argv);
 /* bench families (src/cli/bench_*.c), dispatched by cmd_bench */
 int bench_ops(int argc, char **argv);
 int bench_data(int argc, char **argv);
+int bench_train(int argc, char **argv);
 
 /* Print "cltrain: <what>: <status>: <detail>" for a failed library call. */
 void cli_report(const char *what, int status);

@@ -14,6 +14,7 @@ typedef struct {
 static const bench_entry benches[] = {
     /* {"ops", bench_ops, "..."}, added by each area as it lands */
     {"ops", bench_ops, "per-op ms, GFLOP/s and GB/s on xresnet18 shapes (--size, --bs, --quick)"},
+    {"train", bench_train, "training img/s, per-op breakdown, peak memory (--arch, --size, --bs)"},
     {"data", bench_data, "loader images/s for decode + augment (--data, --size, --workers)"},
     {NULL, NULL, NULL},
 };

@@ -213,6 +213,7 @@ ct_status ct_graph_forward(ct_ctx *ctx, const ct_graph *g, const ct_plan *plan,
     run r = {ctx, g, plan, mem, n};
     for (int j = 0; j < g->n_nodes; j++) {
         st = forward_node(&r, &g->nodes[j], train, seed, step);
+        if (st == CT_OK && mem->hook.fn) st = mem->hook.fn(mem->hook.user, j, 0);
         if (st != CT_OK) return st;
     }
     return CT_OK;
@@ -231,6 +232,7 @@ ct_status ct_graph_backward(ct_ctx *ctx, const ct_graph *g, const ct_plan *plan,
         int o = g->nodes[j].out;
         ct_ptr dy = o == g->output ? dlogits : grad(&r, o);
         st = backward_node(&r, j, dy);
+        if (st == CT_OK && mem->hook.fn) st = mem->hook.fn(mem->hook.user, j, 1);
         if (st != CT_OK) return st;
     }
     return CT_OK;

@@ -276,6 +276,7 @@ ct_status ct_model_backward(ct_model *m, ct_ptr dlogits)
     return ct_graph_backward(m->ctx, m->spec->g, &m->plan_train, &m->mem, m->batch, dlogits);
 }
 
+void ct_model_set_node_hook(ct_model *m, ct_node_hook hook) { m->mem.hook = hook; }
 cl_mem ct_model_params(const ct_model *m) { return m->mem.params; }
 cl_mem ct_model_grads(const ct_model *m) { return m->mem.grads; }
 cl_mem ct_model_buffers(const ct_model *m) { return m->mem.buffers; }
