@@ -493,3 +493,72 @@ kernel void wgrad1x1_implicit(int cog, int cg, int p, int c_in, int nb, global c
             dw[dw_off + (ulong)(g * cog + co0 + a) * cg + ci0 + b] += h2.x + h2.y;
         }
 }
+
+// ---- 1-pixel route: convs with a 1x1 output whose window covers the whole input (the 1x1, 2x2
+// maps of small inputs: src/ops/conv.c conv1px_*). Flattening the input image as k = ci*HW +
+// y*W + x, the live weight taps are (i, j) = (y + pad, x + pad), so each pass is a small GEMM.
+
+// tapmap: a (R, Q) packed matrix <-> rows of ld floats in src, column q at
+//   (q / hw) * kk + base + (q % hw) / w * kw + q % w     (base = pad * kw + pad).
+// dir 0: pk[r*Q + q] = src[r*ld + map(q)]; dir 1: src[r*ld + map(q)] += pk[r*Q + q];
+// dir 2: pk[q*R + r] = src[r*ld + map(q)] (packed transposed). With hw = w = Q, kk = kw = base = 0
+// map is the identity: dir 2 transposes a row-major (R, Q) matrix.
+// One work item per element, total R*Q.
+kernel void tapmap(global float *src, ulong src_off, global float *pk, ulong pk_off, int r, int q,
+                   int ld, int hw, int w, int kk, int kw, int base, int dir)
+{
+    uint gid = get_global_id(0);
+    if (gid >= (uint)(r * q)) return;
+    int row = gid / q, col = gid % q, t = col % hw;
+    global float *s = src + src_off + (ulong)row * ld + (col / hw) * kk + base + t / w * kw + t % w;
+    if (dir == 0)
+        pk[pk_off + gid] = *s;
+    else if (dir == 1)
+        *s += pk[pk_off + gid];
+    else
+        pk[pk_off + (ulong)col * r + row] = *s;
+}
+
+// gemm_dot: C (M, N) = / += A (M, K) . B (N, K)^T (+ bias[j] when has_bias): both operands
+// row-major along the reduction (A(i, k) = a[a_off + i*lda + k], B likewise with ldb), C(i, j) =
+// c[c_off + i*ldc + j]. One work item per 4x4 tile of C, float16 loads along k and a scalar
+// tail; global (ceil(N/4), ceil(M/4)). For the small GEMMs of the 1-pixel route.
+kernel void gemm_dot(int m, int n, int k, int accum, global const float *a, ulong a_off, int lda,
+                     global const float *b, ulong b_off, int ldb, global float *c, ulong c_off,
+                     int ldc, global const float *bias, ulong bias_off, int has_bias)
+{
+    int j0 = get_global_id(0) * 4, i0 = get_global_id(1) * 4;
+    if (i0 >= m || j0 >= n) return;
+    int ni = m - i0 < 4 ? m - i0 : 4, nj = n - j0 < 4 ? n - j0 : 4;
+    global const float *ap[4], *bp[4];
+    for (int t = 0; t < 4; t++) { // rows past the edge repeat the last one (never stored)
+        ap[t] = a + a_off + (ulong)(i0 + min(t, ni - 1)) * lda;
+        bp[t] = b + b_off + (ulong)(j0 + min(t, nj - 1)) * ldb;
+    }
+    float16 acc[4][4];
+#pragma unroll
+    for (int s = 0; s < 4; s++)
+#pragma unroll
+        for (int t = 0; t < 4; t++) acc[s][t] = (float16)(0.0f);
+    int kv = k & ~15;
+    for (int q = 0; q < kv; q += 16) {
+        float16 av[4], bv[4];
+#pragma unroll
+        for (int t = 0; t < 4; t++) av[t] = vload16(0, ap[t] + q), bv[t] = vload16(0, bp[t] + q);
+#pragma unroll
+        for (int s = 0; s < 4; s++)
+#pragma unroll
+            for (int t = 0; t < 4; t++) acc[s][t] = fma(av[s], bv[t], acc[s][t]);
+    }
+    for (int s = 0; s < ni; s++)
+        for (int t = 0; t < nj; t++) {
+            float8 h8 = acc[s][t].lo + acc[s][t].hi;
+            float4 h4 = h8.lo + h8.hi;
+            float2 h2 = h4.lo + h4.hi;
+            float v = h2.x + h2.y;
+            for (int q = kv; q < k; q++) v = fma(ap[s][q], bp[t][q], v);
+            if (has_bias) v += bias[bias_off + j0 + t];
+            global float *o = c + c_off + (ulong)(i0 + s) * ldc + j0 + t;
+            *o = accum ? *o + v : v;
+        }
+}

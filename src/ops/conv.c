@@ -597,6 +597,103 @@ static ct_status backward_weight_tiled(ct_ctx *ctx, ct_ptr dw, ct_ptr dout, ct_p
     return st;
 }
 
+/* ---- 1-pixel route (kernels/conv.cl tapmap, gemm_dot) --------------------------------------- */
+
+/* Convs with a one-pixel output whose window covers the whole input, groups 1 (at 28 px input:
+ * xresnet's 1x1-map stage and the stride-2 conv into it). With the input image flattened as
+ * k = ci*HW + y*W + x the live taps are (y + pad, x + pad): every pass is one small GEMM on the
+ * NCHW tensors and the live-tap weights packed (C_out, C_in*HW); im2col panels, 16-column tiles
+ * and padded taps cost more than the arithmetic there. CLTRAIN_CONV_1PX=0 turns the route off. */
+static int use_1px(const ct_conv2d_p *p)
+{
+    const char *env = getenv("CLTRAIN_CONV_1PX");
+    return p->groups == 1 && ct_conv2d_out_h(p) == 1 && ct_conv2d_out_w(p) == 1 &&
+           p->kh >= p->h + p->pad && p->kw >= p->w + p->pad && !(env && !strcmp(env, "0"));
+}
+
+/* tapmap over (r, q): map(q) = (q / hw) * kk + base + (q % hw) / w * kw + q % w into rows of ld */
+typedef struct {
+    cl_int r, q, ld, hw, w, kk, kw, base;
+} tap_geom;
+
+/* The live taps of the conv's weights as a (C_out, C_in*HW) matrix. */
+static tap_geom taps_of(const ct_conv2d_p *p)
+{
+    return (tap_geom){p->c_out, p->c_in * p->h * p->w, p->c_in * p->kh * p->kw, p->h * p->w,
+                      p->w, p->kh * p->kw, p->kw, p->pad * p->kw + p->pad};
+}
+
+/* A plain row-major (r, q) matrix (map = identity), for transposes. */
+static tap_geom plain_of(int r, int q) { return (tap_geom){r, q, q, q, q, 0, 0, 0}; }
+
+/* The weight gradient pays two transposes and a scatter-add on this route: it wins only when
+ * most taps are padding (3x3 on a 1x1 map measured 2x faster, 3x3 stride 2 on 2x2 and 1x1 convs
+ * 2.5-5x slower than the tiled routes). */
+static int use_1px_wgrad(const ct_conv2d_p *p)
+{
+    return use_1px(p) && 3 * p->h * p->w <= p->kh * p->kw;
+}
+
+/* dir 0: pk (r, q) <- src through the map; 1: src += pk through the map; 2: pk (q, r) <- src. */
+static ct_status tapmap(ct_ctx *ctx, ct_ptr src, ct_ptr pk, const tap_geom *t, int dir)
+{
+    cl_int di = dir;
+    ct_status st = check_32bit((size_t)t->r * t->q + (size_t)t->r * t->ld, "tapmap");
+    if (st != CT_OK) return st;
+    return launch1d(ctx, "tapmap", (size_t)t->r * t->q,
+                    (ct_karg[]){CT_KA(src.mem), CT_KA(src.off), CT_KA(pk.mem), CT_KA(pk.off),
+                                CT_KA(t->r), CT_KA(t->q), CT_KA(t->ld), CT_KA(t->hw), CT_KA(t->w),
+                                CT_KA(t->kk), CT_KA(t->kw), CT_KA(t->base), CT_KA(di)},
+                    13);
+}
+
+/* C (m, n) = / += A (m, k) . B (n, k)^T (+ bias[j]); all row-major with the given strides. */
+static ct_status gemm_dot(ct_ctx *ctx, int m, int n, int k, int accum, ct_ptr a, cl_int lda,
+                          ct_ptr b, cl_int ldb, ct_ptr c, cl_int ldc, ct_ptr bias)
+{
+    cl_kernel kern;
+    ct_status st = get_kernel(ctx, "gemm_dot", &kern);
+    if (st != CT_OK) return st;
+    const size_t global[2] = {((size_t)n + 3) / 4, ((size_t)m + 3) / 4};
+    const size_t local[2] = {1, 1};
+    cl_int acc = accum, has_b = bias.mem != NULL;
+    cl_mem bm = bias.mem ? bias.mem : c.mem; /* an absent bias still needs a valid buffer */
+    return ct_launch(ctx, kern, 2, global, local,
+                     (ct_karg[]){CT_KA(m), CT_KA(n), CT_KA(k), CT_KA(acc), CT_KA(a.mem),
+                                 CT_KA(a.off), CT_KA(lda), CT_KA(b.mem), CT_KA(b.off), CT_KA(ldb),
+                                 CT_KA(c.mem), CT_KA(c.off), CT_KA(ldc), CT_KA(bm),
+                                 CT_KA(bias.off), CT_KA(has_b)},
+                     16);
+}
+
+/* K = C_in*H*W, wp (C_out, K) the live taps. pass 0: out (N, C_out) = in (N, K) . wp^T + bias;
+ * 1: din (N, K) = / += dout (N, C_out) . wp, wp packed transposed; 2: dw's live taps +=
+ * dout^T (C_out, N) . in (N, K) from transposed copies of dout and in. */
+static ct_status conv_1px(ct_ctx *ctx, int pass, ct_ptr y, int accum, ct_ptr x, ct_ptr w,
+                          ct_ptr bias, const ct_conv2d_p *p)
+{
+    const int k = p->c_in * p->h * p->w, co = p->c_out, n = p->n;
+    const tap_geom tg = taps_of(p);
+    cl_mem m;
+    size_t pk_n = (size_t)co * k, extra = pass == 2 ? (size_t)n * (co + k) : 0;
+    ct_status st = ct_ctx_scratch(ctx, (pk_n + extra) * sizeof(float), &m);
+    ct_ptr pk = CT_PTR(m, 0), dt = CT_PTR(m, pk_n), xt = CT_PTR(m, pk_n + (size_t)n * co);
+    if (st != CT_OK) return st;
+    if (pass == 0) {
+        st = tapmap(ctx, w, pk, &tg, 0);
+        return st != CT_OK ? st : gemm_dot(ctx, n, co, k, 0, x, k, pk, k, y, co, bias);
+    }
+    if (pass == 1) {
+        st = tapmap(ctx, w, pk, &tg, 2);
+        return st != CT_OK ? st : gemm_dot(ctx, n, k, co, accum, x, co, pk, co, y, k, CT_PTR_NULL);
+    }
+    const tap_geom gd = plain_of(n, co), gx = plain_of(n, k);
+    st = tapmap(ctx, y, dt, &gd, 2);
+    if (st == CT_OK) st = tapmap(ctx, x, xt, &gx, 2);
+    if (st == CT_OK) st = gemm_dot(ctx, co, k, n, 0, dt, n, xt, n, pk, k, CT_PTR_NULL);
+    return st != CT_OK ? st : tapmap(ctx, w, pk, &tg, 1);
+}
+
 /* ---- CLBlast back end (ct_gemm_strided on row-major im2col columns) -------------------------- */
 
 static ct_status forward_clblast(ct_ctx *ctx, ct_ptr out, ct_ptr in, ct_ptr w, ct_ptr bias,
@@ -679,6 +776,7 @@ ct_status ct_conv2d_forward(ct_ctx *ctx, ct_ptr out, ct_ptr in, ct_ptr w, ct_ptr
 {
     ct_status st = check_p(p, "forward");
     if (st != CT_OK || p->n == 0) return st;
+    if (use_tiled(ctx) && use_1px(p)) return conv_1px(ctx, 0, out, 0, in, w, bias, p);
     return use_tiled(ctx) ? forward_tiled(ctx, out, in, w, bias, p)
                           : forward_clblast(ctx, out, in, w, bias, p);
 }
@@ -689,6 +787,7 @@ ct_status ct_conv2d_backward_data(ct_ctx *ctx, ct_ptr din, int accum, ct_ptr dou
     ct_status st = check_p(p, "backward_data");
     if (st != CT_OK || p->n == 0 || !din.mem) return st;
     if (!use_tiled(ctx)) return backward_data_clblast(ctx, din, accum, dout, w, p);
+    if (use_1px(p)) return conv_1px(ctx, 1, din, accum, dout, w, CT_PTR_NULL, p);
     return data_grad_as_forward(p) ? backward_data_flipped(ctx, din, accum, dout, w, p)
                                    : backward_data_tiled(ctx, din, accum, dout, w, p);
 }
@@ -699,8 +798,9 @@ ct_status ct_conv2d_backward_weight(ct_ctx *ctx, ct_ptr dw, ct_ptr dbias, ct_ptr
     ct_status st = check_p(p, "backward_weight");
     if (st != CT_OK || p->n == 0) return st;
     if (dw.mem) {
-        st = use_tiled(ctx) ? backward_weight_tiled(ctx, dw, dout, in, p)
-                            : backward_weight_clblast(ctx, dw, dout, in, p);
+        st = !use_tiled(ctx) ? backward_weight_clblast(ctx, dw, dout, in, p)
+             : use_1px_wgrad(p) ? conv_1px(ctx, 2, dout, 0, in, dw, CT_PTR_NULL, p)
+                                : backward_weight_tiled(ctx, dw, dout, in, p);
         if (st != CT_OK) return st;
     }
     return ct_ops_bias_backward(ctx, dbias, dout, p->n, p->c_out,
