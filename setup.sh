@@ -14,7 +14,7 @@ if [ -n "$missing" ]; then
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
   echo "setup: installing$missing"
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing
 fi
 build=build
 if [ "${1:-}" = "--asan" ]; then build=build-asan; shift; set -- --enable-asan --enable-ubsan "$@"; fi

@@ -1,7 +1,7 @@
 # tests: one program per area, plus shell tests of the CLI. References live in tests/ref/.
 noinst_HEADERS += tests/util.h
 tests_libcttest_la_SOURCES += tests/util.c
-EXTRA_DIST += tests/gen/golden.py
+EXTRA_DIST += tests/gen/golden.py tests/gen/xresnet_torch.py
 
 check_PROGRAMS += tests/test_status tests/test_runtime tests/test_gemm
 tests_test_status_LDADD = $(TEST_LDADD)

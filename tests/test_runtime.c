@@ -47,6 +47,7 @@ int main(void)
     char tmpl[] = "/tmp/cltrain-cache-test-XXXXXX";
     if (!mkdtemp(tmpl)) return T_SETUP;
     setenv("XDG_CACHE_HOME", tmpl, 1);
+    unsetenv("CLTRAIN_KERNEL_DIR"); /* this test exercises the kernels embedded in the library */
     unsetenv("CLTRAIN_CACHE");
     int rc = t_ctx(&ctx);
     if (rc != T_PASS) return rc;

@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """Writes tests/data/sched_fastai.txt: lr and mom of each schedule preset at many positions,
 computed the way fastai does it (torch float32 boundaries and local position in combine_scheds).
 Run with Debian's /usr/bin/python3 (python3-torch): /usr/bin/python3 tests/gen/sched_fastai.py
