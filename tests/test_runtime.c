@@ -97,7 +97,7 @@ int main(void)
     T_CHECK(fill_works(ctx, opts), "kernel from source");
     ct_cache_stats s = ct_ctx_cache_stats(ctx);
     T_CHECK(s.misses >= 1 && s.builds >= 1, "first build is a miss (%d misses)", s.misses);
-    char dir[4200], path[4400];
+    char dir[4200], path[4600];
     snprintf(dir, sizeof dir, "%s/cltrain", tmpl);
     T_CHECK(find_bin(dir, path, sizeof path) >= 1, "a cache entry was written in %s", dir);
 
