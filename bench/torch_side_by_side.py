@@ -52,12 +52,12 @@ def torch_img_s(arch, c_in, size, bs, steps, warmup):
     y = torch.randint(0, 10, (bs,))
     for i in range(warmup + steps):
         if i == warmup:
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
         opt.zero_grad()
         loss = loss_fn(model(x), y)
         loss.backward()
         opt.step()
-    return bs * steps / (time.perf_counter() - t0)
+    return bs * steps / (time.perf_counter() - t0), bs * steps / (time.process_time() - c0)
 
 
 def cltrain_img_s(binary, arch, c_in, size, bs, steps):
@@ -66,9 +66,10 @@ def cltrain_img_s(binary, arch, c_in, size, bs, steps):
     out = subprocess.run(cmd, capture_output=True, text=True)
     if out.returncode != 0:
         print(out.stdout + out.stderr, file=sys.stderr)
-        return None, out.stdout
+        return None, None, out.stdout
     m = re.findall(r"([0-9.]+) img/s", out.stdout)
-    return (float(m[-1]) if m else None), out.stdout
+    cpu = re.findall(r"([0-9.]+) img per CPU-s", out.stdout)
+    return (float(m[-1]) if m else None), (float(cpu[-1]) if cpu else None), out.stdout
 
 
 def main():
@@ -81,14 +82,20 @@ def main():
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; cltrain {a.cltrain}")
-    print(f"{'config':24s} {'torch img/s':>12s} {'cltrain img/s':>14s} {'ratio':>7s}")
+    print("(img/CPU-s: images per second of process CPU time, all threads; a second view on a shared "
+          "machine, where spinning worker threads count too)")
+    print(f"{'config':24s} {'torch img/s':>12s} {'cltrain img/s':>14s} {'ratio':>7s} "
+          f"{'torch img/CPU-s':>16s} {'cltrain img/CPU-s':>18s} {'cpu ratio':>9s}")
+    nan = float("nan")
     for name, arch, c_in, size, bs in CONFIGS:
         if a.only and a.only not in name:
             continue
-        t = torch_img_s(arch, c_in, size, bs, a.steps, a.warmup)
-        c, _ = cltrain_img_s(a.cltrain, arch, c_in, size, bs, a.steps)
+        t, tc = torch_img_s(arch, c_in, size, bs, a.steps, a.warmup)
+        c, cc, _ = cltrain_img_s(a.cltrain, arch, c_in, size, bs, a.steps)
         ratio = f"{c / t:7.3f}" if c else "    n/a"
-        print(f"{name:24s} {t:12.1f} {c if c else float('nan'):14.1f} {ratio}   ratio = cltrain_img_s / torch_img_s", flush=True)
+        cratio = f"{cc / tc:9.3f}" if cc else "      n/a"
+        print(f"{name:24s} {t:12.1f} {c if c else nan:14.1f} {ratio} {tc:16.1f} "
+              f"{cc if cc else nan:18.1f} {cratio}   ratio = cltrain_img_s / torch_img_s", flush=True)
 
 
 if __name__ == "__main__":

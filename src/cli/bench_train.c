@@ -6,17 +6,20 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "cltrain/models.h"
 #include "cltrain/optim.h"
 
-static double now_s(void)
+static double clock_s(clockid_t c)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(c, &ts);
     return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
+
+static double now_s(void) { return clock_s(CLOCK_MONOTONIC); }
 
 typedef struct {
     const char *arch, *act, *opt;
@@ -255,9 +258,13 @@ static ct_status run_bench(ct_ctx *ctx, const bt_args *a)
     printf("\npeak device memory %.1f MiB (arena %.1f MiB, params %zu floats)\n",
            ct_mem_peak(ctx) / 1048576.0, ct_model_arena_bytes(s.m, 1) / 1048576.0,
            ct_model_param_count(s.m));
-    double t0 = now_s();
+    double t0 = now_s(), c0 = clock_s(CLOCK_PROCESS_CPUTIME_ID);
     for (int i = 0; i < a->steps; i++) CT_TRY(train_step(&s, NULL));
-    double dt = now_s() - t0;
+    double dt = now_s() - t0, cpu = clock_s(CLOCK_PROCESS_CPUTIME_ID) - c0;
+    /* CPU time of all threads (PoCL's workers too): on a CPU device shared with other jobs,
+     * img per CPU-second times the core count estimates the unshared rate */
+    printf("process CPU %.3f s (%.2f of %ld cores busy): %.1f img per CPU-s\n", cpu, cpu / dt,
+           sysconf(_SC_NPROCESSORS_ONLN), (double)a->steps * a->bs / cpu);
     printf("train: %d steps x %d images in %.3f s (%.1f ms/step, after %d warm-up): %.1f img/s\n",
            a->steps, a->bs, dt, 1e3 * dt / a->steps, a->warmup, (double)a->steps * a->bs / dt);
 fail:
