@@ -146,7 +146,7 @@ static char *dumps(json_t *j)
 
 /* ---- save ---------------------------------------------------------------------------------- */
 
-static json_t *epoch_json(const ct_epoch_result *r)
+json_t *ct_train_epoch_json(const ct_epoch_result *r)
 {
     json_t *o = json_object();
     json_object_set_new(o, "epoch", json_integer(r->epoch));
@@ -179,7 +179,7 @@ static json_t *state_json(ct_learner *L)
      * (seed, batches_tracked); the seed is in the config */
     json_object_set_new(o, "rng", json_string("counter-based: data (seed, epoch, batch), dropout "
                                               "(seed, batches_tracked)"));
-    for (int i = 0; i < L->n_epochs_done; i++) json_array_append_new(ep, epoch_json(&L->epochs[i]));
+    for (int i = 0; i < L->n_epochs_done; i++) json_array_append_new(ep, ct_train_epoch_json(&L->epochs[i]));
     json_object_set_new(o, "epochs", ep);
     return o;
 }
@@ -350,9 +350,7 @@ struct ct_predictor {
     int n_classes, chans, side, small, batch;
     float mean[3], std[3];
     char **classes;
-    cl_mem d_images, d_labels, d_loss, d_correct;
-    float *h_loss;
-    int32_t *h_correct;
+    ct_batch_bufs bb;
 };
 
 void ct_predictor_free(ct_predictor *p)
@@ -361,11 +359,7 @@ void ct_predictor_free(ct_predictor *p)
     ct_model_free(p->model);
     for (int i = 0; p->classes && i < p->n_classes; i++) free(p->classes[i]);
     free(p->classes);
-    ct_buf_free(p->ctx, p->d_images);
-    ct_buf_free(p->ctx, p->d_labels);
-    ct_buf_free(p->ctx, p->d_loss);
-    ct_buf_free(p->ctx, p->d_correct);
-    free(p->h_loss), free(p->h_correct);
+    ct_batch_bufs_free(&p->bb);
     free(p);
 }
 
@@ -420,27 +414,10 @@ ct_status ct_predictor_open(ct_predictor **out, ct_ctx *ctx, const char *checkpo
     CT_TRY(read_data_json(p, dj, path));
     if (p->batch <= 0) p->batch = p->cfg.bs;
     batch = p->batch;
-    ct_model_opts o;
-    ct_model_opts_default(&o);
-    o.c_in = p->chans;
-    o.n_out = p->n_classes;
-    o.size = p->side;
-    o.act = p->cfg.act;
-    o.sa = p->cfg.sa;
-    o.pool = (ct_idpool)p->cfg.pool;
-    o.p = p->cfg.dropout;
-    o.seed = p->cfg.seed;
-    CT_TRY(ct_model_spec_create(&spec, p->cfg.arch, &o));
+    CT_TRY(ct_train_make_spec(&p->cfg, p->chans, p->n_classes, p->side, &spec));
     CT_TRY(ct_model_create(&p->model, ctx, spec, batch, 0));
     CT_TRY(ct_train_load_model(p->model, f, path));
-    size_t px = (size_t)batch * (size_t)p->chans * (size_t)p->side * (size_t)p->side;
-    CT_TRY(ct_buf_alloc(ctx, px, &p->d_images));
-    CT_TRY(ct_buf_alloc(ctx, 4 * (size_t)batch, &p->d_labels));
-    CT_TRY(ct_buf_alloc(ctx, 4 * (size_t)batch, &p->d_loss));
-    CT_TRY(ct_buf_alloc(ctx, 4 * (size_t)batch, &p->d_correct));
-    p->h_loss = malloc(4 * (size_t)batch);
-    p->h_correct = malloc(4 * (size_t)batch);
-    if (!p->h_loss || !p->h_correct) CT_FAIL(CT_ERR_HOST_OOM, "checkpoint.c: no memory");
+    CT_TRY(ct_batch_bufs_alloc(&p->bb, ctx, batch, p->chans, p->side));
     *out = p;
     p = NULL;
 fail:
@@ -478,9 +455,7 @@ ct_status ct_predictor_eval(ct_predictor *p, const char *data_path, double *loss
                 info->n_classes, p->n_classes);
     ct_loader_opts lo = {.batch_size = p->batch, .workers = p->cfg.workers, .seed = p->cfg.seed};
     CT_TRY(ct_loader_create(&ld, ds, &lo));
-    ct_eval_ctx e = {p->ctx,      p->model,    ds,        ld,          p->n_classes, p->chans,
-                     p->side,     p->batch,    p->mean,   p->std,      p->cfg.label_smoothing,
-                     p->d_images, p->d_labels, p->d_loss, p->d_correct, p->h_loss,   p->h_correct};
+    ct_eval_ctx e = {p->model, ld, &p->bb, p->n_classes, p->mean, p->std, p->cfg.label_smoothing};
     st = ct_train_eval_split(&e, 0, loss, acc, top5, n_items);
 fail:
     ct_loader_free(ld);
@@ -497,8 +472,8 @@ ct_status ct_predictor_image(ct_predictor *p, const char *path, float *probs)
     if (!img || !logits) CT_FAIL(CT_ERR_HOST_OOM, "checkpoint.c: no memory");
     CT_TRY(ct_image_load(path, p->chans, p->side, !p->small, img));
     CT_TRY(ct_model_set_batch(p->model, 1));
-    CT_TRY(ct_buf_write(p->ctx, p->d_images, 0, (size_t)p->chans * hw, img));
-    CT_TRY(ct_normalize_u8(p->ctx, ct_model_input(p->model), p->d_images, 0, 1, p->chans, (int)hw,
+    CT_TRY(ct_buf_write(p->ctx, p->bb.images, 0, (size_t)p->chans * hw, img));
+    CT_TRY(ct_normalize_u8(p->ctx, ct_model_input(p->model), p->bb.images, 0, 1, p->chans, (int)hw,
                            p->mean, p->std));
     ct_ptr lg;
     CT_TRY(ct_model_forward(p->model, 0, &lg));

@@ -20,32 +20,46 @@ static ct_status oom_advice(ct_status st, int bs, const char *what)
                     "try a smaller one, e.g. --bs %d", what, bs, detail, bs > 1 ? bs / 2 : 1);
 }
 
-static ct_status batch_bufs(ct_ctx *ctx, int bs, int chans, int side, cl_mem *img, cl_mem *lab,
-                            cl_mem *loss, cl_mem *corr, float **h_loss, int32_t **h_corr)
+ct_status ct_batch_bufs_alloc(ct_batch_bufs *b, ct_ctx *ctx, int bs, int chans, int side)
 {
     ct_status st;
+    memset(b, 0, sizeof *b);
+    b->ctx = ctx;
+    b->chans = chans;
+    b->side = side;
     size_t px = (size_t)bs * (size_t)chans * (size_t)side * (size_t)side;
-    if ((st = ct_buf_alloc(ctx, px, img)) != CT_OK) return st;
-    if ((st = ct_buf_alloc(ctx, 4 * (size_t)bs, lab)) != CT_OK) return st;
-    if ((st = ct_buf_alloc(ctx, 4 * (size_t)bs, loss)) != CT_OK) return st;
-    if ((st = ct_buf_alloc(ctx, 4 * (size_t)bs, corr)) != CT_OK) return st;
-    *h_loss = malloc(4 * (size_t)bs);
-    *h_corr = malloc(4 * (size_t)bs);
-    if (!*h_loss || !*h_corr) return ct_error(CT_ERR_HOST_OOM, "learner.c: no memory for a batch");
+    if ((st = ct_buf_alloc(ctx, px, &b->images)) != CT_OK) return st;
+    if ((st = ct_buf_alloc(ctx, 4 * (size_t)bs, &b->labels)) != CT_OK) return st;
+    if ((st = ct_buf_alloc(ctx, 4 * (size_t)bs, &b->loss)) != CT_OK) return st;
+    if ((st = ct_buf_alloc(ctx, 4 * (size_t)bs, &b->correct)) != CT_OK) return st;
+    b->h_loss = malloc(4 * (size_t)bs);
+    b->h_correct = malloc(4 * (size_t)bs);
+    if (!b->h_loss || !b->h_correct) return ct_error(CT_ERR_HOST_OOM, "learner.c: no memory for a batch");
     return CT_OK;
 }
 
-/* Upload a uint8 batch and its labels, normalise it into the model input. */
-static ct_status upload_batch(ct_ctx *ctx, ct_model *m, const ct_batch *b, int chans, int side,
-                              cl_mem img, cl_mem lab, const float *mean, const float *std)
+void ct_batch_bufs_free(ct_batch_bufs *b)
+{
+    if (!b->ctx) return;
+    ct_buf_free(b->ctx, b->images);
+    ct_buf_free(b->ctx, b->labels);
+    ct_buf_free(b->ctx, b->loss);
+    ct_buf_free(b->ctx, b->correct);
+    free(b->h_loss), free(b->h_correct);
+    memset(b, 0, sizeof *b);
+}
+
+ct_status ct_batch_bufs_upload(ct_batch_bufs *bb, ct_model *m, const ct_batch *b, const float *mean,
+                               const float *std)
 {
     ct_status st;
-    size_t hw = (size_t)side * (size_t)side;
+    size_t hw = (size_t)bb->side * (size_t)bb->side;
     if ((st = ct_model_set_batch(m, b->n)) != CT_OK) return st;
-    if ((st = ct_buf_write(ctx, img, 0, (size_t)b->n * (size_t)chans * hw, b->images)) != CT_OK)
+    if ((st = ct_buf_write(bb->ctx, bb->images, 0, (size_t)b->n * (size_t)bb->chans * hw, b->images)))
         return st;
-    if ((st = ct_buf_write(ctx, lab, 0, 4 * (size_t)b->n, b->labels)) != CT_OK) return st;
-    return ct_normalize_u8(ctx, ct_model_input(m), img, 0, b->n, chans, (int)hw, mean, std);
+    if ((st = ct_buf_write(bb->ctx, bb->labels, 0, 4 * (size_t)b->n, b->labels)) != CT_OK) return st;
+    return ct_normalize_u8(bb->ctx, ct_model_input(m), bb->images, 0, b->n, bb->chans, (int)hw, mean,
+                           std);
 }
 
 /* ---- evaluation --------------------------------------------------------------------------- */
@@ -58,26 +72,25 @@ ct_status ct_train_eval_split(ct_eval_ctx *e, int epoch, double *loss, double *a
     size_t n = 0, c1 = 0, c5 = 0;
     const ct_batch *b;
     if ((st = ct_loader_start(e->ld, CT_SPLIT_VALID, epoch, 0)) != CT_OK) return st;
+    ct_batch_bufs *bb = e->bb;
     for (;;) {
         if ((st = ct_loader_next(e->ld, &b)) != CT_OK) return st;
         if (!b) break;
-        st = upload_batch(e->ctx, e->model, b, e->chans, e->side, e->d_images, e->d_labels, e->mean,
-                          e->std);
-        if (st != CT_OK) return st;
-        ct_ptr logits, lab = CT_PTR(e->d_labels, 0);
+        if ((st = ct_batch_bufs_upload(bb, e->model, b, e->mean, e->std)) != CT_OK) return st;
+        ct_ptr logits, lab = CT_PTR(bb->labels, 0);
         if ((st = ct_model_forward(e->model, 0, &logits)) != CT_OK) return st;
-        st = ct_xent_forward(e->ctx, CT_PTR(e->d_loss, 0), logits, lab, b->n, e->n_classes,
+        st = ct_xent_forward(bb->ctx, CT_PTR(bb->loss, 0), logits, lab, b->n, e->n_classes,
                              e->label_smoothing);
         if (st != CT_OK) return st;
-        st = ct_topk_correct(e->ctx, CT_PTR(e->d_correct, 0), logits, lab, b->n, e->n_classes);
+        st = ct_topk_correct(bb->ctx, CT_PTR(bb->correct, 0), logits, lab, b->n, e->n_classes);
         if (st != CT_OK) return st;
-        if ((st = ct_buf_read(e->ctx, e->d_loss, 0, 4 * (size_t)b->n, e->h_loss)) != CT_OK) return st;
-        if ((st = ct_buf_read(e->ctx, e->d_correct, 0, 4 * (size_t)b->n, e->h_correct)) != CT_OK)
+        if ((st = ct_buf_read(bb->ctx, bb->loss, 0, 4 * (size_t)b->n, bb->h_loss)) != CT_OK) return st;
+        if ((st = ct_buf_read(bb->ctx, bb->correct, 0, 4 * (size_t)b->n, bb->h_correct)) != CT_OK)
             return st;
         for (int i = 0; i < b->n; i++) {
-            lsum += e->h_loss[i];
-            c1 += (size_t)(e->h_correct[i] & 1);
-            c5 += (size_t)((e->h_correct[i] >> 1) & 1);
+            lsum += bb->h_loss[i];
+            c1 += (size_t)(bb->h_correct[i] & 1);
+            c5 += (size_t)((bb->h_correct[i] >> 1) & 1);
         }
         n += (size_t)b->n;
     }
@@ -89,18 +102,10 @@ ct_status ct_train_eval_split(ct_eval_ctx *e, int epoch, double *loss, double *a
     return CT_OK;
 }
 
-static ct_eval_ctx eval_view(ct_learner *L)
-{
-    ct_eval_ctx e = {L->ctx,        L->model,     L->ds,          L->ld,           L->n_classes,
-                     L->chans,      L->side,      L->cfg.bs,      L->info->mean,   L->info->std,
-                     L->cfg.label_smoothing,      L->d_images,    L->d_labels,     L->d_loss,
-                     L->d_correct,  L->h_loss,    L->h_correct};
-    return e;
-}
-
 ct_status ct_learner_validate(ct_learner *L, double *loss, double *acc, double *top5)
 {
-    ct_eval_ctx e = eval_view(L);
+    ct_eval_ctx e = {L->model, L->ld, &L->bb, L->n_classes, L->info->mean, L->info->std,
+                     L->cfg.label_smoothing};
     return ct_train_eval_split(&e, 0, loss, acc, top5, NULL);
 }
 
@@ -118,8 +123,7 @@ static ct_status open_data(const ct_train_cfg *c, ct_dataset **ds)
     return ct_data_open(ds, &o);
 }
 
-/* The model spec of a config for a dataset (shared with predictors via the config). */
-static ct_status make_spec(const ct_train_cfg *c, int chans, int n_out, int side,
+ct_status ct_train_make_spec(const ct_train_cfg *c, int chans, int n_out, int side,
                            ct_model_spec **spec)
 {
     ct_model_opts o;
@@ -179,7 +183,7 @@ ct_status ct_learner_create(ct_learner **out, ct_ctx *ctx, const ct_train_cfg *c
     CT_TRY(ct_sched_plan(L->sched, cfg->epochs, (int)n_iter, &L->run));
     L->cfg.epochs = L->run.n_epoch;
 
-    CT_TRY(make_spec(&L->cfg, L->chans, L->n_classes, L->side, &spec));
+    CT_TRY(ct_train_make_spec(&L->cfg, L->chans, L->n_classes, L->side, &spec));
     st = ct_model_create(&L->model, ctx, spec, cfg->bs, 1);
     if (st != CT_OK) CT_FAIL(oom_advice(st, cfg->bs, "the model"), "%s", ct_last_error());
     int n_groups;
@@ -189,8 +193,7 @@ ct_status ct_learner_create(ct_learner **out, ct_ctx *ctx, const ct_train_cfg *c
     CT_TRY(ct_optim_create(ctx, &L->cfg.opt, CT_PTR(ct_model_params(L->model), 0),
                            CT_PTR(ct_model_grads(L->model), 0), ct_model_param_count(L->model), og,
                            n_groups < 4 ? n_groups : 4, &L->opt));
-    st = batch_bufs(ctx, cfg->bs, L->chans, L->side, &L->d_images, &L->d_labels, &L->d_loss,
-                    &L->d_correct, &L->h_loss, &L->h_correct);
+    st = ct_batch_bufs_alloc(&L->bb, ctx, cfg->bs, L->chans, L->side);
     if (st != CT_OK) CT_FAIL(oom_advice(st, cfg->bs, "the batch buffers"), "%s", ct_last_error());
     ct_loader_opts lo = {.batch_size = cfg->bs, .workers = cfg->workers, .prefetch = 0, .seed = cfg->seed};
     CT_TRY(ct_loader_create(&L->ld, L->ds, &lo));
@@ -215,11 +218,7 @@ void ct_learner_free(ct_learner *L)
     ct_model_free(L->model);
     ct_sched_free(L->sched);
     ct_data_free(L->ds);
-    ct_buf_free(L->ctx, L->d_images);
-    ct_buf_free(L->ctx, L->d_labels);
-    ct_buf_free(L->ctx, L->d_loss);
-    ct_buf_free(L->ctx, L->d_correct);
-    free(L->h_loss), free(L->h_correct);
+    ct_batch_bufs_free(&L->bb);
     free(L->hist_lr), free(L->hist_mom), free(L->hist_loss);
     free(L->epochs);
     free(L);
@@ -246,27 +245,21 @@ ct_status ct_learner_last_epoch(const ct_learner *L, ct_epoch_result *r)
 
 /* ---- one training batch ------------------------------------------------------------------- */
 
-ct_status ct_train_upload(ct_learner *L, const ct_batch *b)
-{
-    return upload_batch(L->ctx, L->model, b, L->chans, L->side, L->d_images, L->d_labels,
-                        L->info->mean, L->info->std);
-}
-
 ct_status ct_train_step(ct_learner *L, int n, float lr, float mom, double *loss)
 {
     ct_status st;
-    ct_ptr logits, lab = CT_PTR(L->d_labels, 0), dl = ct_model_dlogits(L->model);
+    ct_ptr logits, lab = CT_PTR(L->bb.labels, 0), dl = ct_model_dlogits(L->model);
     float eps = L->cfg.label_smoothing;
     if ((st = ct_optim_zero_grad(L->opt)) != CT_OK) return st;
     if ((st = ct_model_forward(L->model, 1, &logits)) != CT_OK) return st;
-    if ((st = ct_xent_forward(L->ctx, CT_PTR(L->d_loss, 0), logits, lab, n, L->n_classes, eps)))
+    if ((st = ct_xent_forward(L->ctx, CT_PTR(L->bb.loss, 0), logits, lab, n, L->n_classes, eps)))
         return st;
     if ((st = ct_xent_backward(L->ctx, dl, logits, lab, n, L->n_classes, eps)) != CT_OK) return st;
     if ((st = ct_model_backward(L->model, dl)) != CT_OK) return st;
     if ((st = ct_optim_step(L->opt, lr, mom)) != CT_OK) return st;
-    if ((st = ct_buf_read(L->ctx, L->d_loss, 0, 4 * (size_t)n, L->h_loss)) != CT_OK) return st;
+    if ((st = ct_buf_read(L->ctx, L->bb.loss, 0, 4 * (size_t)n, L->bb.h_loss)) != CT_OK) return st;
     double sum = 0;
-    for (int i = 0; i < n; i++) sum += L->h_loss[i];
+    for (int i = 0; i < n; i++) sum += L->bb.h_loss[i];
     *loss = sum / n;
     return CT_OK;
 }
@@ -288,6 +281,11 @@ static ct_status end_epoch(ct_learner *L, double t0, double train_seconds, long 
     ct_epoch_result r = {.epoch = L->epoch};
     ct_status st = ct_learner_validate(L, &r.valid_loss, &r.accuracy, &r.top5);
     if (st != CT_OK) return st;
+    if (!isfinite(r.valid_loss))
+        return ct_error(CT_ERR_NONFINITE, "validation loss is %g after epoch %d (last batch %ld, lr "
+                        "%g); stopped; the last good checkpoint (if any) is kept%s%s", r.valid_loss,
+                        L->epoch, L->step - 1, L->step > 0 ? (double)L->hist_lr[L->step - 1] : 0.0,
+                        L->out_dir[0] ? " in " : "", L->out_dir);
     long first = (long)L->epoch * L->run.n_iter;
     double s = 0;
     for (long i = first; i < L->step; i++) s += L->hist_loss[i];
@@ -323,13 +321,13 @@ ct_status ct_learner_fit(ct_learner *L, volatile sig_atomic_t *stop, long stop_a
             ct_sched_value v;
             ct_sched_batch(L->sched, run, L->epoch, L->iter, L->cfg.lr, &v);
             float lr = (float)v.lr, mom = mom_sched ? (float)v.mom : L->cfg.opt.mom;
-            st = ct_train_upload(L, b);
+            st = ct_batch_bufs_upload(&L->bb, L->model, b, L->info->mean, L->info->std);
             double loss = NAN;
             if (st == CT_OK) st = ct_train_step(L, b->n, lr, mom_sched ? mom : NAN, &loss);
             if (st != CT_OK) return oom_advice(st, L->cfg.bs, "a training step");
             if (!isfinite(loss))
                 return ct_error(CT_ERR_NONFINITE, "loss is %g at epoch %d batch %d (step %ld) with "
-                                "lr %g; stopped, the last good checkpoint is kept%s%s", loss,
+                                "lr %g; stopped; the last good checkpoint (if any) is kept%s%s", loss,
                                 L->epoch, L->iter, L->step, (double)lr,
                                 L->out_dir[0] ? " in " : "", L->out_dir);
             L->hist_lr[L->step] = lr;

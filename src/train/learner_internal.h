@@ -8,6 +8,29 @@
 #include "cltrain/checkpoint.h"
 #include "cltrain/learner.h"
 
+/* The device and host buffers of one batch (learner and predictors). */
+typedef struct {
+    ct_ctx *ctx;
+    int chans, side;
+    cl_mem images;      /* (bs, C, S, S) uint8 */
+    cl_mem labels;      /* (bs) int32 */
+    cl_mem loss;        /* (bs) float per-sample losses */
+    cl_mem correct;     /* (bs) int32 top-1 / top-5 bits */
+    float *h_loss;      /* (bs) */
+    int32_t *h_correct; /* (bs) */
+} ct_batch_bufs;
+
+/* Allocate for batch capacity bs of (chans, side, side) images; free is safe on a partial one. */
+CT_NODISCARD ct_status ct_batch_bufs_alloc(ct_batch_bufs *b, ct_ctx *ctx, int bs, int chans,
+                                           int side);
+void ct_batch_bufs_free(ct_batch_bufs *b);
+/* Upload a uint8 batch and its labels and normalise it into the model input. */
+CT_NODISCARD ct_status ct_batch_bufs_upload(ct_batch_bufs *b, ct_model *m, const ct_batch *batch,
+                                            const float *mean, const float *std);
+/* The model opts of a config for a dataset of chans x side x side images and n_out classes. */
+CT_NODISCARD ct_status ct_train_make_spec(const ct_train_cfg *c, int chans, int n_out, int side,
+                                          ct_model_spec **spec);
+
 struct ct_learner {
     ct_ctx *ctx;
     ct_train_cfg cfg;
@@ -20,12 +43,7 @@ struct ct_learner {
     ct_sched *sched;
     ct_sched_run run;
     int n_classes, chans, side;   /* model input (chans, side, side), n_out */
-    cl_mem d_images;              /* (bs, C, S, S) uint8 */
-    cl_mem d_labels;              /* (bs) int32 */
-    cl_mem d_loss;                /* (bs) float per-sample losses */
-    cl_mem d_correct;             /* (bs) int32 top-1 / top-5 bits */
-    float *h_loss;                /* (bs) */
-    int32_t *h_correct;           /* (bs) */
+    ct_batch_bufs bb;
     /* position: the next training batch is (epoch, iter); step batches done in all */
     int epoch, iter;
     long step;
@@ -42,8 +60,6 @@ struct ct_learner {
 /* Wall-clock seconds (monotonic). */
 double ct_train_now(void);
 
-/* Upload batch b (uint8) and its labels and normalise it into the model input. */
-CT_NODISCARD ct_status ct_train_upload(ct_learner *L, const ct_batch *b);
 /* Zero grads, forward (train), loss, backward, optimizer step at (lr, mom; NAN: the optimizer's
  * own) of the uploaded batch of n; *loss is the batch mean read back (the synchronisation point). */
 CT_NODISCARD ct_status ct_train_step(ct_learner *L, int n, float lr, float mom, double *loss);
@@ -51,6 +67,9 @@ CT_NODISCARD ct_status ct_train_step(ct_learner *L, int n, float lr, float mom, 
 /* Learner config <-> JSON (every field; round-trips exactly). */
 json_t *ct_train_cfg_to_json(const ct_train_cfg *c);
 CT_NODISCARD ct_status ct_train_cfg_from_json(json_t *j, ct_train_cfg *c, const char *where);
+
+/* One epoch's results as a JSON object (checkpoints, summary.json). */
+json_t *ct_train_epoch_json(const ct_epoch_result *r);
 
 /* Dataset facts for checkpoints and predictors (classes, channels, size, mean/std). */
 json_t *ct_train_data_to_json(const ct_data_info *info, const ct_dataset *ds);
@@ -66,16 +85,12 @@ CT_NODISCARD ct_status ct_train_write_outputs(ct_learner *L);
 
 /* One evaluation pass over a split with the model in eval mode (learner.c; used by predictors). */
 typedef struct {
-    ct_ctx *ctx;
     ct_model *model;
-    ct_dataset *ds;
     ct_loader *ld;
-    int n_classes, chans, side, bs;
+    ct_batch_bufs *bb;
+    int n_classes;
     const float *mean, *std;
     float label_smoothing;
-    cl_mem d_images, d_labels, d_loss, d_correct;
-    float *h_loss;
-    int32_t *h_correct;
 } ct_eval_ctx;
 CT_NODISCARD ct_status ct_train_eval_split(ct_eval_ctx *e, int epoch, double *loss, double *acc,
                                            double *top5, size_t *n_items);

@@ -81,7 +81,7 @@ static ct_status sweep(ct_learner *L, double start, double end, int num_it, ct_l
         if (!b) return ct_error(CT_ERR_FORMAT, "lr_find.c: the loader ended an epoch early");
         float lr = (float)ct_anneal_at(&a, (double)i / num_it);
         double loss = NAN;
-        st = ct_train_upload(L, b);
+        st = ct_batch_bufs_upload(&L->bb, L->model, b, L->info->mean, L->info->std);
         if (st == CT_OK) st = ct_train_step(L, b->n, lr, NAN, &loss);
         if (st != CT_OK) return st;
         double s = ct_smooth_add(&sm, (float)loss);

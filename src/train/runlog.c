@@ -59,17 +59,8 @@ static void fill_summary(ct_learner *L, FILE *f)
     json_object_set_new(o, "finished", json_boolean(L->epoch >= L->run.n_epoch));
     double total = 0;
     for (int i = 0; i < L->n_epochs_done; i++) {
-        const ct_epoch_result *r = &L->epochs[i];
-        json_t *e = json_object();
-        json_object_set_new(e, "epoch", json_integer(r->epoch));
-        json_object_set_new(e, "train_loss", json_real(r->train_loss));
-        json_object_set_new(e, "valid_loss", json_real(r->valid_loss));
-        json_object_set_new(e, "accuracy", json_real(r->accuracy));
-        json_object_set_new(e, "top_5", json_real(r->top5));
-        json_object_set_new(e, "seconds", json_real(r->seconds));
-        json_object_set_new(e, "img_per_s", json_real(r->img_per_s));
-        json_array_append_new(ep, e);
-        total += r->seconds;
+        json_array_append_new(ep, ct_train_epoch_json(&L->epochs[i]));
+        total += L->epochs[i].seconds;
     }
     json_object_set_new(o, "epochs", ep);
     json_object_set_new(o, "train_seconds", json_real(total));
