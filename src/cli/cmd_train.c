@@ -305,6 +305,7 @@ static void on_batch(void *user, int e, int j, int n_iter, double loss, double s
         if ((j + 1) % every != 0 && !(j == 0)) return;
         double per_batch = (now - p->epoch_t0) / (j + 1);
         mmss(per_batch * (n_iter - j - 1), eta, sizeof eta);
+        if (j == 0) snprintf(eta, sizeof eta, "--:--"); /* no timing yet */
         printf("epoch %d/%d batch %d/%d loss %.4f lr %.3g mom %.3g %.0f img/s ETA %s\n", e + 1,
                p->n_epoch, j + 1, n_iter, smooth, lr, mom, bs_per_s, eta);
         fflush(stdout);
