@@ -185,7 +185,10 @@ ct_status ct_learner_create(ct_learner **out, ct_ctx *ctx, const ct_train_cfg *c
 
     CT_TRY(ct_train_make_spec(&L->cfg, L->chans, L->n_classes, L->side, &spec));
     st = ct_model_create(&L->model, ctx, spec, cfg->bs, 1);
-    if (st != CT_OK) CT_FAIL(oom_advice(st, cfg->bs, "the model"), "%s", ct_last_error());
+    if (st != CT_OK) {
+        st = oom_advice(st, cfg->bs, "the model");
+        goto fail;
+    }
     int n_groups;
     const ct_param_group *pg = ct_model_groups(L->model, &n_groups);
     ct_optim_group og[4];
@@ -194,7 +197,10 @@ ct_status ct_learner_create(ct_learner **out, ct_ctx *ctx, const ct_train_cfg *c
                            CT_PTR(ct_model_grads(L->model), 0), ct_model_param_count(L->model), og,
                            n_groups < 4 ? n_groups : 4, &L->opt));
     st = ct_batch_bufs_alloc(&L->bb, ctx, cfg->bs, L->chans, L->side);
-    if (st != CT_OK) CT_FAIL(oom_advice(st, cfg->bs, "the batch buffers"), "%s", ct_last_error());
+    if (st != CT_OK) {
+        st = oom_advice(st, cfg->bs, "the batch buffers");
+        goto fail;
+    }
     ct_loader_opts lo = {.batch_size = cfg->bs, .workers = cfg->workers, .prefetch = 0, .seed = cfg->seed};
     CT_TRY(ct_loader_create(&L->ld, L->ds, &lo));
     CT_TRY(grow_history(L, (long)L->run.n_batches));
