@@ -80,6 +80,14 @@ head -c 100 "$tmp/A/model.safetensors" >"$tmp/bad.safetensors"
 "$bin" eval --checkpoint "$tmp/bad.safetensors" >/dev/null 2>"$tmp/err"; rc=$?
 [ $rc = 1 ] && grep -q "bad.safetensors" "$tmp/err" || bad "corrupt checkpoint: exit $rc: $(cat "$tmp/err")"
 
+# lr-find: a short sweep prints fastai's four suggestions and writes the plot
+"$bin" lr-find --limit-train 240 --limit-valid 16 --bs 8 --act relu --num-it 30 --plot "$tmp/lrf.png" \
+  >"$tmp/lrf.log" 2>&1 || { cat "$tmp/lrf.log"; bad "lr-find failed"; }
+for k in valley slide minimum/10 steep; do
+  grep -q "^  $k: *[0-9]" "$tmp/lrf.log" || { cat "$tmp/lrf.log"; bad "lr-find printed no $k"; }
+done
+[ -s "$tmp/lrf.png" ] || bad "lr-find wrote no plot"
+
 # shapes: a short run on image folders, then predict on a validation image
 if "$bin" make-dataset shapes --out "$tmp/shapes" --n-train 160 --n-val 40 --size 32 >/dev/null 2>&1; then
   "$bin" train --data "$tmp/shapes" --size 32 --epochs 1 --bs 16 --act relu --progress none \

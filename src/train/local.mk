@@ -23,3 +23,6 @@ check_PROGRAMS += tests/test_lr_find
 tests_test_lr_find_LDADD = $(TEST_LDADD)
 TESTS += tests/test_lr_find
 EXTRA_DIST += tests/gen/lr_suggest_ref.py tests/data/lr_suggest.bin tests/gen/check_checkpoint_torch.py
+check_PROGRAMS += tests/test_learner
+tests_test_learner_LDADD = $(TEST_LDADD)
+TESTS += tests/test_learner
