@@ -91,6 +91,11 @@ typedef struct {
 CT_NODISCARD ct_status ct_launch(ct_ctx *ctx, cl_kernel k, int dims, const size_t *global,
                                  const size_t *local, const ct_karg *args, int nargs);
 
+/* The common elementwise launch: kernel `name` of `file` (options may be NULL) over n work items
+ * in 1-D groups of ct_ctx_wg1d, capped at the kernel's limit. */
+CT_NODISCARD ct_status ct_launch_1d(ct_ctx *ctx, const char *file, const char *name,
+                                    const char *options, size_t n, const ct_karg *args, int nargs);
+
 /* The largest work-group size usable for kernel k on this device (min of device and kernel). */
 size_t ct_kernel_max_wg(ct_ctx *ctx, cl_kernel k);
 

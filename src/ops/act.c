@@ -21,11 +21,7 @@ static ct_status run_act(ct_ctx *ctx, ct_act act, const char *name, size_t n, co
 {
     char opts[32];
     snprintf(opts, sizeof opts, "-DACT_KIND=%d", (int)act);
-    cl_kernel k;
-    ct_status st = ct_kernel_get(ctx, "act.cl", name, opts, &k);
-    if (st != CT_OK) return st;
-    size_t local = ct_ctx_wg1d(ctx);
-    return ct_launch(ctx, k, 1, &n, &local, args, nargs);
+    return ct_launch_1d(ctx, "act.cl", name, opts, n, args, nargs);
 }
 
 ct_status ct_act_forward(ct_ctx *ctx, ct_act act, ct_ptr out, ct_ptr in, size_t n)

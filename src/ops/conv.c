@@ -42,21 +42,23 @@ static ct_status check_p(const ct_conv2d_p *p, const char *what)
     return CT_OK;
 }
 
+/* conv.cl's build options: the 1-D work-group size and the GEMM tile rows */
+static const char *conv_opts(ct_ctx *ctx, char *buf, size_t n)
+{
+    snprintf(buf, n, "-DCONV_WG=%zu -DGEMM_R=%d", ct_ctx_wg1d(ctx), TILE_R);
+    return buf;
+}
+
 static ct_status get_kernel(ct_ctx *ctx, const char *name, cl_kernel *k)
 {
     char opts[48];
-    snprintf(opts, sizeof opts, "-DCONV_WG=%zu -DGEMM_R=%d", ct_ctx_wg1d(ctx), TILE_R);
-    return ct_kernel_get(ctx, "conv.cl", name, opts, k);
+    return ct_kernel_get(ctx, "conv.cl", name, conv_opts(ctx, opts, sizeof opts), k);
 }
 
 static ct_status launch1d(ct_ctx *ctx, const char *name, size_t n, const ct_karg *args, int nargs)
 {
-    cl_kernel k;
-    ct_status st = get_kernel(ctx, name, &k);
-    if (st != CT_OK) return st;
-    size_t local = ct_ctx_wg1d(ctx);
-    if (local > ct_kernel_max_wg(ctx, k)) local = ct_kernel_max_wg(ctx, k);
-    return ct_launch(ctx, k, 1, &n, &local, args, nargs);
+    char opts[48];
+    return ct_launch_1d(ctx, "conv.cl", name, conv_opts(ctx, opts, sizeof opts), n, args, nargs);
 }
 
 /* Geometry of a window operation for the layout kernels (see kernels/conv.cl). */

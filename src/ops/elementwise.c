@@ -4,11 +4,7 @@
 
 static ct_status run1d(ct_ctx *ctx, const char *name, size_t n, const ct_karg *args, int nargs)
 {
-    cl_kernel k;
-    ct_status st = ct_kernel_get(ctx, "elementwise.cl", name, NULL, &k);
-    if (st != CT_OK) return st;
-    size_t local = ct_ctx_wg1d(ctx);
-    return ct_launch(ctx, k, 1, &n, &local, args, nargs);
+    return ct_launch_1d(ctx, "elementwise.cl", name, NULL, n, args, nargs);
 }
 
 ct_status ct_fill(ct_ctx *ctx, ct_ptr x, float v, size_t n)

@@ -9,11 +9,7 @@ static ct_status get_misc(ct_ctx *ctx, const char *name, cl_kernel *k)
 
 static ct_status run1d(ct_ctx *ctx, const char *name, size_t n, const ct_karg *args, int nargs)
 {
-    cl_kernel k;
-    ct_status st = get_misc(ctx, name, &k);
-    if (st != CT_OK) return st;
-    size_t local = ct_ctx_wg1d(ctx);
-    return ct_launch(ctx, k, 1, &n, &local, args, nargs);
+    return ct_launch_1d(ctx, "misc.cl", name, NULL, n, args, nargs);
 }
 
 /* A power-of-two work-group size for one-group-per-row kernels, at most `cap`. */

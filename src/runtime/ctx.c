@@ -347,6 +347,17 @@ ct_status ct_launch(ct_ctx *ctx, cl_kernel k, int dims, const size_t *global, co
     return CT_OK;
 }
 
+ct_status ct_launch_1d(ct_ctx *ctx, const char *file, const char *name, const char *options,
+                       size_t n, const ct_karg *args, int nargs)
+{
+    cl_kernel k;
+    ct_status st = ct_kernel_get(ctx, file, name, options, &k);
+    if (st != CT_OK) return st;
+    size_t local = ct_ctx_wg1d(ctx), kmax = ct_kernel_max_wg(ctx, k);
+    if (local > kmax) local = kmax;
+    return ct_launch(ctx, k, 1, &n, &local, args, nargs);
+}
+
 size_t ct_kernel_max_wg(ct_ctx *ctx, cl_kernel k)
 {
     size_t wg = 0;
