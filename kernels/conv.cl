@@ -323,6 +323,15 @@ kernel void gemm_tile(int m, int n, int k, int accum,
     }
 }
 
+// The sum of a float16's lanes (pairwise halves: a fixed order, so results are reproducible).
+inline float hsum16(float16 v)
+{
+    float8 h8 = v.lo + v.hi;
+    float4 h4 = h8.lo + h8.hi;
+    float2 h2 = h4.lo + h4.hi;
+    return h2.x + h2.y;
+}
+
 // ---- implicit GEMM for stride-1 convs on CPU devices --------------------------------------------
 
 // out (NB, C, HP, WP) = in (NB, C, H, W) placed at (pad, pad), zeros around: the input of
@@ -441,12 +450,7 @@ kernel void wgrad3x3_implicit(int cog, int cg, int hp, int wp, int oh, int ow, i
     }
     for (int a = 0; a < two; a++) {
         global float *o = dw + dw_off + ((ulong)(g * cog + co0 + a) * cg + ch) * 9;
-        for (int t = 0; t < 9; t++) {
-            float8 h8 = acc[a][t].lo + acc[a][t].hi;
-            float4 h4 = h8.lo + h8.hi;
-            float2 h2 = h4.lo + h4.hi;
-            o[t] += h2.x + h2.y;
-        }
+        for (int t = 0; t < 9; t++) o[t] += hsum16(acc[a][t]);
     }
 }
 
@@ -487,10 +491,7 @@ kernel void wgrad1x1_implicit(int cog, int cg, int p, int c_in, int nb, global c
     }
     for (int a = 0; a < nco; a++)
         for (int b = 0; b < nci; b++) {
-            float8 h8 = acc[a][b].lo + acc[a][b].hi;
-            float4 h4 = h8.lo + h8.hi;
-            float2 h2 = h4.lo + h4.hi;
-            dw[dw_off + (ulong)(g * cog + co0 + a) * cg + ci0 + b] += h2.x + h2.y;
+            dw[dw_off + (ulong)(g * cog + co0 + a) * cg + ci0 + b] += hsum16(acc[a][b]);
         }
 }
 
@@ -552,10 +553,7 @@ kernel void gemm_dot(int m, int n, int k, int accum, global const float *a, ulon
     }
     for (int s = 0; s < ni; s++)
         for (int t = 0; t < nj; t++) {
-            float8 h8 = acc[s][t].lo + acc[s][t].hi;
-            float4 h4 = h8.lo + h8.hi;
-            float2 h2 = h4.lo + h4.hi;
-            float v = h2.x + h2.y;
+            float v = hsum16(acc[s][t]);
             for (int q = kv; q < k; q++) v = fma(ap[s][q], bp[t][q], v);
             if (has_bias) v += bias[bias_off + j0 + t];
             global float *o = c + c_off + (ulong)(i0 + s) * ldc + j0 + t;

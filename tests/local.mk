@@ -64,3 +64,5 @@ check_PROGRAMS += tests/test_graph
 tests_test_graph_LDADD = $(TEST_LDADD)
 TESTS += tests/test_graph tests/test_model_cli.sh
 EXTRA_DIST += tests/test_model_cli.sh
+TESTS += tests/test_bench_train.sh
+EXTRA_DIST += tests/test_bench_train.sh

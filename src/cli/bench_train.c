@@ -275,8 +275,9 @@ fail:
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: cltrain bench train [--arch xresnet18] [--size 28] [--c-in 1] [--bs 32]\n"
-               "       [--steps 5] [--warmup 2] [--profile 1] [--act relu|mish] [--opt ranger]\n"
+    fprintf(f, "usage: cltrain bench train [--arch xresnet18] [--size 28] [--bs 32] [--steps 5]\n"
+               "       [--warmup 2] [--profile 1] [--act relu|mish] [--opt ranger]\n"
+               "       [--c-in C: default 1 up to 32 px, else 3]\n"
                "Full training steps on synthetic uint8 data; --profile N steps with a clFinish\n"
                "after every node for the per-op table (0: none). The last line ends in img/s.\n");
 }
