@@ -75,6 +75,10 @@ typedef struct {
     uint64_t seed;
     int workers;          /* 0: default */
     int small_aug;        /* IDX/CIFAR augmentation (pad 4 + crop + flip) */
+    int presize;          /* image folders: decode once into a cache, shorter side px; 0 off */
+    int strict;           /* 1: a corrupt image is an error instead of a counted skip */
+    char labels_csv[512]; /* fastai noisy-label CSV ("" none) */
+    char label_col[64];   /* its label column, e.g. "noisy_labels_5" */
 } ct_train_cfg;
 
 /* The defaults (the recipe `cltrain train` runs with no flags). */

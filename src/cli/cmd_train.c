@@ -16,7 +16,8 @@
 enum {
     F_DATA, F_ARCH, F_EPOCHS, F_BS, F_LR, F_OPT, F_MOM, F_SQR_MOM, F_EPS, F_WD, F_SCHED, F_SIZE,
     F_LS, F_SEED, F_WORKERS, F_OUT, F_RESUME, F_LIMIT_TRAIN, F_LIMIT_VALID, F_ACT, F_SA, F_POOL,
-    F_DROPOUT, F_AUG, F_STOP_AFTER, F_PROGRESS, F_START_LR, F_END_LR, F_NUM_IT, F_PLOT, F_COUNT
+    F_DROPOUT, F_AUG, F_STOP_AFTER, F_PROGRESS, F_START_LR, F_END_LR, F_NUM_IT, F_PLOT,
+    F_PRESIZE, F_STRICT, F_LABELS_CSV, F_LABEL_COL, F_BETA, F_L2, F_LA_K, F_LA_ALPHA, F_COUNT
 };
 
 typedef struct {
@@ -53,6 +54,14 @@ static const flag flags[] = {
     {F_POOL, "--pool", "avg|max", "identity-path pool", BOTH},
     {F_DROPOUT, "--dropout", "P", "head dropout probability", BOTH},
     {F_AUG, "--aug", NULL, "small-image augmentation: pad 4 + random crop + flip", BOTH},
+    {F_PRESIZE, "--presize", "PX", "image folders: decode once into a cache, shorter side PX", BOTH},
+    {F_STRICT, "--strict", NULL, "a corrupt image is an error (default: skipped and counted)", BOTH},
+    {F_LABELS_CSV, "--labels-csv", "FILE", "fastai noisy-label CSV (path,<col>...,is_valid)", BOTH},
+    {F_LABEL_COL, "--label-col", "NAME", "its label column (default noisy_labels_0)", BOTH},
+    {F_BETA, "--beta", "X", "RAdam/Ranger softplus beta of the denominator (0: off)", BOTH},
+    {F_L2, "--l2", NULL, "L2 regularisation instead of decoupled weight decay", BOTH},
+    {F_LA_K, "--la-k", "N", "Lookahead sync period k (ranger: 6)", BOTH},
+    {F_LA_ALPHA, "--la-alpha", "X", "Lookahead alpha (ranger: 0.5)", BOTH},
     {F_STOP_AFTER, "--stop-after", "N", "checkpoint and stop after N batches in all (as on SIGINT)",
      CLI_FLAGS_TRAIN},
     {F_PROGRESS, "--progress", "MODE", "auto|bar|lines|none (auto: bar on a terminal)", CLI_FLAGS_TRAIN},
@@ -97,7 +106,7 @@ static int parse_num(const char *flag_name, const char *v, double lo, double hi,
 }
 
 /* Apply one flag with value v (NULL for switches). 0 on a bad value (printed). */
-static int apply(const flag *fl, const char *v, ct_train_cfg *c, cli_train_extra *x, double opt_vals[4])
+static int apply(const flag *fl, const char *v, ct_train_cfg *c, cli_train_extra *x, double opt_vals[8])
 {
     double d = 0;
     const char *n = fl->name;
@@ -160,13 +169,21 @@ static int apply(const flag *fl, const char *v, ct_train_cfg *c, cli_train_extra
     case F_END_LR: return parse_num(n, v, 1e-15, 1e6, &x->end_lr);
     case F_NUM_IT: if (!parse_num(n, v, 1, 1e7, &d)) return 0; x->num_it = (int)d; return 1;
     case F_PLOT: x->plot = v; return 1;
+    case F_PRESIZE: if (!parse_num(n, v, 8, 4096, &d)) return 0; c->presize = (int)d; return 1;
+    case F_STRICT: c->strict = 1; return 1;
+    case F_LABELS_CSV: snprintf(c->labels_csv, sizeof c->labels_csv, "%s", v); return 1;
+    case F_LABEL_COL: snprintf(c->label_col, sizeof c->label_col, "%s", v); return 1;
+    case F_BETA: return parse_num(n, v, 0, 1e6, &opt_vals[4]);
+    case F_L2: opt_vals[5] = 1; return 1;
+    case F_LA_K: return parse_num(n, v, 1, 1e6, &opt_vals[6]);
+    case F_LA_ALPHA: return parse_num(n, v, 0, 1, &opt_vals[7]);
     }
     return 0;
 }
 
 int cli_train_parse(int argc, char **argv, int family, ct_train_cfg *cfg, cli_train_extra *x)
 {
-    double opt_vals[4] = {NAN, NAN, NAN, NAN};
+    double opt_vals[8] = {NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN};
     ct_train_cfg_default(cfg);
     memset(x, 0, sizeof *x);
     x->progress = "auto";
@@ -211,6 +228,17 @@ int cli_train_parse(int argc, char **argv, int family, ct_train_cfg *cfg, cli_tr
     if (!isnan(opt_vals[1])) cfg->opt.sqr_mom = (float)opt_vals[1];
     if (!isnan(opt_vals[2])) cfg->opt.eps = (float)opt_vals[2];
     if (!isnan(opt_vals[3])) cfg->opt.wd = (float)opt_vals[3];
+    if (!isnan(opt_vals[4])) cfg->opt.beta = (float)opt_vals[4];
+    if (!isnan(opt_vals[5])) cfg->opt.decouple_wd = 0;
+    if (!isnan(opt_vals[6]) || !isnan(opt_vals[7])) cfg->opt.lookahead = 1; /* wraps any kind */
+    if (!isnan(opt_vals[6])) cfg->opt.la_k = (int)opt_vals[6];
+    if (!isnan(opt_vals[7])) cfg->opt.la_alpha = (float)opt_vals[7];
+    if (cfg->labels_csv[0] && !cfg->label_col[0])
+        snprintf(cfg->label_col, sizeof cfg->label_col, "noisy_labels_0");
+    if (!cfg->labels_csv[0] && cfg->label_col[0]) {
+        fprintf(stderr, "cltrain: --label-col needs --labels-csv FILE\n");
+        return CT_EXIT_USAGE;
+    }
     return -1;
 }
 

@@ -448,6 +448,9 @@ ct_status ct_predictor_eval(ct_predictor *p, const char *data_path, double *loss
     o.limit_train = p->cfg.limit_train;
     o.limit_valid = p->cfg.limit_valid;
     o.subset_seed = p->cfg.seed;
+    o.presize = p->cfg.presize;
+    o.labels_csv = p->cfg.labels_csv[0] ? p->cfg.labels_csv : NULL;
+    o.label_col = p->cfg.label_col[0] ? p->cfg.label_col : NULL;
     CT_TRY(ct_data_open(&ds, &o));
     const ct_data_info *info = ct_data_get_info(ds);
     if (info->n_classes != p->n_classes)

@@ -57,6 +57,10 @@ void ct_train_cfg_print(const ct_train_cfg *c, FILE *f)
     fprintf(f, "  seed:            %llu\n", (unsigned long long)c->seed);
     fprintf(f, "  workers:         %d%s\n", c->workers, c->workers ? "" : " (default)");
     fprintf(f, "  augment:         %s\n", c->small_aug ? "pad 4 + random crop + flip" : "none");
+    if (c->presize) fprintf(f, "  presize:         %d px (decode cache)\n", c->presize);
+    if (c->strict) fprintf(f, "  strict:          a corrupt image is an error\n");
+    if (c->labels_csv[0])
+        fprintf(f, "  labels:          %s, column %s\n", c->labels_csv, c->label_col);
 }
 
 /* ---- JSON ------------------------------------------------------------------------------------ */
@@ -81,6 +85,10 @@ json_t *ct_train_cfg_to_json(const ct_train_cfg *c)
     json_object_set_new(o, "seed", json_integer((json_int_t)c->seed));
     json_object_set_new(o, "workers", json_integer(c->workers));
     json_object_set_new(o, "small_aug", json_integer(c->small_aug));
+    json_object_set_new(o, "presize", json_integer(c->presize));
+    json_object_set_new(o, "strict", json_integer(c->strict));
+    json_object_set_new(o, "labels_csv", json_string(c->labels_csv));
+    json_object_set_new(o, "label_col", json_string(c->label_col));
     json_object_set_new(op, "kind", json_string(ct_optim_kind_name(c->opt.kind)));
     json_object_set_new(op, "mom", json_real(c->opt.mom));
     json_object_set_new(op, "sqr_mom", json_real(c->opt.sqr_mom));
@@ -158,6 +166,10 @@ ct_status ct_train_cfg_from_json(json_t *j, ct_train_cfg *c, const char *where)
     c->seed = (uint64_t)get_int(&r, j, "seed");
     c->workers = (int)get_int(&r, j, "workers");
     c->small_aug = (int)get_int(&r, j, "small_aug");
+    c->presize = (int)get_int(&r, j, "presize");
+    c->strict = (int)get_int(&r, j, "strict");
+    get_str(&r, j, "labels_csv", c->labels_csv, sizeof c->labels_csv);
+    get_str(&r, j, "label_col", c->label_col, sizeof c->label_col);
     json_t *op = need(&r, j, "opt", is_obj);
     if (!op) return r.st;
     get_str(&r, op, "kind", s, sizeof s);

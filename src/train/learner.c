@@ -120,6 +120,10 @@ static ct_status open_data(const ct_train_cfg *c, ct_dataset **ds)
     o.limit_valid = c->limit_valid;
     o.subset_seed = c->seed;
     o.small_aug = c->small_aug;
+    o.presize = c->presize;
+    o.strict = c->strict;
+    o.labels_csv = c->labels_csv[0] ? c->labels_csv : NULL;
+    o.label_col = c->label_col[0] ? c->label_col : NULL;
     return ct_data_open(ds, &o);
 }
 

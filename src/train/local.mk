@@ -26,3 +26,6 @@ EXTRA_DIST += tests/gen/lr_suggest_ref.py tests/data/lr_suggest.bin tests/gen/ch
 check_PROGRAMS += tests/test_learner
 tests_test_learner_LDADD = $(TEST_LDADD)
 TESTS += tests/test_learner
+# train flags reach the run (presize, strict, noisy labels, optimizer options)
+TESTS += tests/test_train_flags.sh
+EXTRA_DIST += tests/test_train_flags.sh
