@@ -3,7 +3,8 @@
  * differences of that reference, and PyTorch goldens (tests/data/conv_*.bin, tests/gen/gen_conv.py).
  * Every device check runs on each route: CLTRAIN_CONV_GEMM=tiled with and without
  * CLTRAIN_CONV_IMPLICIT (stride-1 implicit GEMM) here, CLTRAIN_CONV_GEMM=clblast in the same
- * source built as test_conv_clblast.
+ * source built as test_conv_clblast. The "(1px)" cases (and the other one-pixel outputs) take the
+ * tiled back end's 1-pixel route (conv_1px) on both tiled passes.
  *
  * Tolerances (inputs, weights, grads uniform in [-1, 1]; K = the reduction length of the output
  * element: C_in/g*KH*KW forward, C_out/g*KH*KW backward data, N*OH*OW backward weight):
