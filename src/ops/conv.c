@@ -6,8 +6,7 @@
  *    as forward convs with flipped weights, 3x3 stride-1 weight gradients as an implicit GEMM,
  *    and one-pixel outputs whose window covers the input as small dot GEMMs on the live taps.
  * CLTRAIN_CONV_GEMM=clblast|tiled, CLTRAIN_CONV_IMPLICIT=0 and CLTRAIN_CONV_1PX=0 override the
- * choices,
- * CLTRAIN_CONV_CHUNK caps the images per chunk (tests use all three).
+ * choices, CLTRAIN_CONV_CHUNK caps the images per chunk (tests use the first three and the last).
  * Enqueue only: never waits, allocates nothing but the context's scratch. */
 #include <stdio.h>
 #include <stdlib.h>
