@@ -141,6 +141,16 @@ static void get_str(reader *r, json_t *o, const char *key, char *dst, size_t n)
     if (v) snprintf(dst, n, "%s", json_string_value(v));
 }
 
+/* Keys added after the first checkpoints: absent means the default (0 or ""). */
+static long long opt_int(reader *r, json_t *o, const char *key)
+{
+    return json_object_get(o, key) ? get_int(r, o, key) : 0;
+}
+static void opt_str(reader *r, json_t *o, const char *key, char *dst, size_t n)
+{
+    if (json_object_get(o, key)) get_str(r, o, key, dst, n);
+}
+
 ct_status ct_train_cfg_from_json(json_t *j, ct_train_cfg *c, const char *where)
 {
     reader r = {where, CT_OK};
@@ -166,10 +176,10 @@ ct_status ct_train_cfg_from_json(json_t *j, ct_train_cfg *c, const char *where)
     c->seed = (uint64_t)get_int(&r, j, "seed");
     c->workers = (int)get_int(&r, j, "workers");
     c->small_aug = (int)get_int(&r, j, "small_aug");
-    c->presize = (int)get_int(&r, j, "presize");
-    c->strict = (int)get_int(&r, j, "strict");
-    get_str(&r, j, "labels_csv", c->labels_csv, sizeof c->labels_csv);
-    get_str(&r, j, "label_col", c->label_col, sizeof c->label_col);
+    c->presize = (int)opt_int(&r, j, "presize");
+    c->strict = (int)opt_int(&r, j, "strict");
+    opt_str(&r, j, "labels_csv", c->labels_csv, sizeof c->labels_csv);
+    opt_str(&r, j, "label_col", c->label_col, sizeof c->label_col);
     json_t *op = need(&r, j, "opt", is_obj);
     if (!op) return r.st;
     get_str(&r, op, "kind", s, sizeof s);
