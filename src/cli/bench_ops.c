@@ -321,13 +321,8 @@ int bench_ops(int argc, char **argv)
         fprintf(stderr, "cltrain bench ops: need --size >= 8, --bs >= 1, 1 <= --reps <= 64\n");
         return CT_EXIT_USAGE;
     }
-    ct_ctx *ctx;
-    ct_ctx_opts o = {cli_device_flag, cli_verbose};
-    ct_status st = ct_ctx_create(&ctx, &o);
-    if (st != CT_OK) {
-        cli_report("creating the OpenCL context", st);
-        return CT_EXIT_FAIL;
-    }
+    ct_ctx *ctx = cli_ctx();
+    if (!ctx) return CT_EXIT_FAIL;
     printf("bench ops: device %s; xresnet18 shapes at %d px, batch %d; median of %d after a "
            "warm-up; clFinish around each call; %s time\n", ct_ctx_info(ctx)->name, size, bs, reps,
            bench_clock == CLOCK_MONOTONIC ? "wall" : "process CPU");
@@ -335,6 +330,7 @@ int bench_ops(int argc, char **argv)
     printf("conv GEMM back end: %s\n\n", be && *be ? be
            : (ct_ctx_info(ctx)->type & CL_DEVICE_TYPE_CPU) ? "tiled (the CPU-device default)"
                                                             : "clblast (the default off CPUs)");
+    ct_status st = CT_OK;
     if (do_conv) st = bench_convs(ctx, size, bs, reps);
     if (st == CT_OK && do_mem) st = bench_mem(ctx, size, bs, reps);
     if (st == CT_OK)

@@ -312,14 +312,9 @@ int bench_train(int argc, char **argv)
                         "1 <= --c-in <= 4, --act relu or mish\n");
         return CT_EXIT_USAGE;
     }
-    ct_ctx *ctx;
-    ct_ctx_opts o = {cli_device_flag, cli_verbose};
-    ct_status st = ct_ctx_create(&ctx, &o);
-    if (st != CT_OK) {
-        cli_report("creating the OpenCL context", st);
-        return CT_EXIT_FAIL;
-    }
-    st = run_bench(ctx, &a);
+    ct_ctx *ctx = cli_ctx();
+    if (!ctx) return CT_EXIT_FAIL;
+    ct_status st = run_bench(ctx, &a);
     ct_ctx_free(ctx);
     if (st != CT_OK) {
         cli_report("bench train", st);

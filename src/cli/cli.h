@@ -27,6 +27,10 @@ int bench_ops(int argc, char **argv);
 int bench_data(int argc, char **argv);
 int bench_train(int argc, char **argv);
 
+typedef struct ct_ctx ct_ctx;
+/* A context on --device / CLTRAIN_DEVICE (and --verbose); prints the failure and returns NULL. */
+ct_ctx *cli_ctx(void);
+
 /* Print "cltrain: <what>: <status>: <detail>" for a failed library call. */
 void cli_report(const char *what, int status);
 /* Global flags accepted by every subcommand, parsed out of argv before dispatch. */

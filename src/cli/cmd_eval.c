@@ -37,7 +37,7 @@ int cmd_eval(int argc, char **argv)
         eval_usage(stderr);
         return CT_EXIT_USAGE;
     }
-    ct_ctx *ctx = cli_train_ctx();
+    ct_ctx *ctx = cli_ctx();
     if (!ctx) return CT_EXIT_FAIL;
     ct_predictor *p = NULL;
     double loss, acc, top5;

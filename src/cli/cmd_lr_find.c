@@ -43,7 +43,7 @@ int cmd_lr_find(int argc, char **argv)
     cli_train_extra x;
     int rc = cli_train_parse(argc, argv, CLI_FLAGS_LR_FIND, &cfg, &x);
     if (rc >= 0) return rc;
-    ct_ctx *ctx = cli_train_ctx();
+    ct_ctx *ctx = cli_ctx();
     if (!ctx) return CT_EXIT_FAIL;
     ct_learner *L = NULL;
     ct_lr_find_result r;

@@ -38,7 +38,7 @@ int cmd_predict(int argc, char **argv)
         free(imgs);
         return CT_EXIT_USAGE;
     }
-    ct_ctx *ctx = cli_train_ctx();
+    ct_ctx *ctx = cli_ctx();
     if (!ctx) {
         free(imgs);
         return CT_EXIT_FAIL;

@@ -244,18 +244,6 @@ int cli_train_parse(int argc, char **argv, int family, ct_train_cfg *cfg, cli_tr
 
 /* ---- shared helpers ------------------------------------------------------------------------ */
 
-ct_ctx *cli_train_ctx(void)
-{
-    ct_ctx *ctx = NULL;
-    ct_ctx_opts o = {cli_device_flag, cli_verbose};
-    ct_status st = ct_ctx_create(&ctx, &o);
-    if (st != CT_OK) {
-        cli_report("opening the OpenCL device", st);
-        return NULL;
-    }
-    return ctx;
-}
-
 void cli_train_print_start(ct_ctx *ctx, ct_learner *L, const char *out_dir, FILE *f)
 {
     const ct_data_info *d = ct_learner_data(L);
@@ -412,7 +400,7 @@ int cmd_train(int argc, char **argv)
     else if (x.resume) snprintf(out, sizeof out, "%s", x.resume);
     else default_out(&cfg, out, sizeof out);
 
-    ct_ctx *ctx = cli_train_ctx();
+    ct_ctx *ctx = cli_ctx();
     if (!ctx) return CT_EXIT_FAIL;
     ct_learner *L = NULL;
     ct_status st = x.resume ? ct_learner_resume(&L, ctx, x.resume, out, cfg.workers)

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cltrain/runtime.h"
 #include "cltrain/status.h"
 #include "config.h"
 
@@ -45,6 +46,18 @@ static void usage(FILE *f)
                "  --version      print the version\n\n"
                "environment: CLTRAIN_DEVICE, CLTRAIN_KERNEL_DIR (load kernels/*.cl from disk),\n"
                "  CLTRAIN_CACHE=off (no program-binary cache), XDG_CACHE_HOME (cache location)\n");
+}
+
+ct_ctx *cli_ctx(void)
+{
+    ct_ctx *ctx = NULL;
+    ct_ctx_opts o = {cli_device_flag, cli_verbose};
+    ct_status st = ct_ctx_create(&ctx, &o);
+    if (st != CT_OK) {
+        cli_report("opening the OpenCL device", st);
+        return NULL;
+    }
+    return ctx;
 }
 
 void cli_report(const char *what, int status)

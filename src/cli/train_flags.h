@@ -25,8 +25,6 @@ enum { CLI_FLAGS_TRAIN = 1, CLI_FLAGS_LR_FIND = 2 };
  * or the exit code to return (0 after --help, 2 after a usage error, which it prints). */
 int cli_train_parse(int argc, char **argv, int family, ct_train_cfg *cfg, cli_train_extra *x);
 
-/* A context on --device / CLTRAIN_DEVICE; prints the failure and returns NULL. */
-ct_ctx *cli_train_ctx(void);
 
 /* Print device, data and model facts and every effective setting. */
 void cli_train_print_start(ct_ctx *ctx, ct_learner *L, const char *out_dir, FILE *f);
