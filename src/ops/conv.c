@@ -255,6 +255,25 @@ static ct_status pointwise_gemm(ct_ctx *ctx, int trans_a, size_t m, size_t k, ct
 
 /* ---- register-tiled back end (kernels/conv.cl gemm_tile, panel-packed B) ---------------------- */
 
+/* Work items per work-group of the tiled kernels' 2-D/3-D launches. PoCL's CPU device pays a
+ * fixed cost per work-group, and with local size 1 the tiled convs ran one ~100k-flop work item
+ * per group: grouping up to 8 neighbouring items (dim 0 first: output-channel tiles that share
+ * one B panel in L1) cut the forward and data-gradient convs' CPU time by 18-22 % at 128 px
+ * (xresnet18, bs 32); 4, 8 and 16 measured alike, 64 slightly worse. Only exact divisors, so
+ * the kernels never see items past the launch's grid. */
+#define TILE_WG 8
+
+static void tile_local(const size_t global[3], size_t local[3])
+{
+    size_t budget = TILE_WG;
+    for (int d = 0; d < 3; d++) {
+        size_t l = global[d] < budget ? global[d] : budget;
+        while (l > 1 && global[d] % l) l--;
+        local[d] = d == 2 || l == 0 ? 1 : l;
+        budget /= local[d];
+    }
+}
+
 #define TILE_KC 1024 /* K per launch: keeps a work item's B panel slice and A rows in cache */
 
 /* CLTRAIN_CONV_IMPLICIT=0 sends stride-1 convs through im2col panels instead (tests use it to
@@ -349,7 +368,8 @@ static ct_status tiled_gemm(ct_ctx *ctx, size_t m, size_t n, size_t k, int group
     ct_status st = get_kernel(ctx, "gemm_tile", &kern);
     if (st != CT_OK) return st;
     const size_t global[3] = {(m + TILE_R - 1) / TILE_R, (n + 15) / 16, (size_t)groups};
-    const size_t local[3] = {1, 1, 1};
+    size_t local[3];
+    tile_local(global, local);
     cl_ulong a_ps = k * TILE_R, a_gs = apanel_n(m, k, 1), b_ps = k * 16, b_gs = panel_n(k, n, 1);
     cl_ulong c_off = o->c.off, c_gs = o->g_stride, bias_off = bias.off;
     cl_int mi = (cl_int)m, ni = (cl_int)n, ldci = (cl_int)o->ld, plane = o->plane;
@@ -416,7 +436,8 @@ static ct_status conv_implicit(ct_ctx *ctx, ct_ptr out, int accum, ct_ptr in, co
                         pad, nb);
         const size_t global[3] = {(d.cog + TILE_R - 1) / TILE_R, (size_t)nb * oh * tpr,
                                   (size_t)d.g};
-        const size_t local[3] = {1, 1, 1};
+        size_t local[3];
+        tile_local(global, local);
         cl_int m = (cl_int)d.cog, cg = (cl_int)d.cg, acc = accum, has_bias = bias.mem != NULL;
         cl_ulong a_ps = ckk * TILE_R, a_gs = apanel_n(d.cog, ckk, 1), oo = out.off + n0 * d.out_img;
         cl_ulong bo = bias.off;
@@ -540,7 +561,8 @@ static ct_status backward_weight_implicit(ct_ctx *ctx, ct_ptr dw, ct_ptr dout, c
             st = pad_planes(ctx, s.pk, ct_ptr_add(dout, n0 * d.out_img), p->c_out, oh, ow, oh,
                             wpd, 0, nb);
         const size_t global[3] = {(d.cog + 1) / 2, d.cg, (size_t)d.g};
-        const size_t local[3] = {1, 1, 1};
+        size_t local[3];
+        tile_local(global, local);
         cl_int cog = (cl_int)d.cog, cg = (cl_int)d.cg;
         if (st == CT_OK)
             st = ct_launch(ctx, kern, 3, global, local,
@@ -563,7 +585,8 @@ static ct_status backward_weight_1x1(ct_ctx *ctx, ct_ptr dw, ct_ptr dout, ct_ptr
     ct_status st = get_kernel(ctx, "wgrad1x1_implicit", &kern);
     if (st != CT_OK) return st;
     const size_t global[3] = {(d.cog + 3) / 4, (d.cg + 3) / 4, (size_t)d.g};
-    const size_t local[3] = {1, 1, 1};
+    size_t local[3];
+    tile_local(global, local);
     cl_int cog = (cl_int)d.cog, cg = (cl_int)d.cg, np = (cl_int)d.np_img, nb = p->n;
     return ct_launch(ctx, kern, 3, global, local,
                      (ct_karg[]){CT_KA(cog), CT_KA(cg), CT_KA(np), CT_KA(p->c_in), CT_KA(nb),
@@ -659,7 +682,8 @@ static ct_status gemm_dot(ct_ctx *ctx, int m, int n, int k, int accum, ct_ptr a,
     ct_status st = get_kernel(ctx, "gemm_dot", &kern);
     if (st != CT_OK) return st;
     const size_t global[2] = {((size_t)n + 3) / 4, ((size_t)m + 3) / 4};
-    const size_t local[2] = {1, 1};
+    size_t local[3];
+    tile_local((const size_t[3]){global[0], global[1], 1}, local);
     cl_int acc = accum, has_b = bias.mem != NULL;
     cl_mem bm = bias.mem ? bias.mem : c.mem; /* an absent bias still needs a valid buffer */
     return ct_launch(ctx, kern, 2, global, local,
