@@ -16,6 +16,7 @@
 #include "ops/conv_bias.h"
 
 #define TILE_R 8 /* GEMM_R of kernels/conv.cl: rows of C per gemm_tile work item */
+#define PACK_KB 16 /* PACK_KB of kernels/conv.cl: values of k per pack_a work item */
 
 /* Scratch budget for one chunk of images (columns + packed GEMM operand), in bytes. */
 #define CONV_SCRATCH_BUDGET ((size_t)64 << 20)
@@ -332,7 +333,8 @@ static ct_status pack_a(ct_ctx *ctx, ct_ptr ap, const tile_a *a, size_t m, size_
     cl_ulong ao = a->a.off, gs = a->gs, oo = ap.off;
     cl_int ld = (cl_int)a->ld, mode = a->mode, plane = a->plane, mi = (cl_int)m, ki = (cl_int)k;
     cl_int gi = groups;
-    return launch1d(ctx, "pack_a", total,
+    size_t items = (size_t)groups * ((m + TILE_R - 1) / TILE_R) * ((k + PACK_KB - 1) / PACK_KB);
+    return launch1d(ctx, "pack_a", items,
                     (ct_karg[]){CT_KA(a->a.mem), CT_KA(ao), CT_KA(ld), CT_KA(gs), CT_KA(mode),
                                 CT_KA(plane), CT_KA(mi), CT_KA(ki), CT_KA(gi), CT_KA(ap.mem),
                                 CT_KA(oo)},
@@ -398,7 +400,7 @@ static ct_status pad_planes(ct_ctx *ctx, ct_ptr out, ct_ptr in, int c, int h, in
     ct_status st = check_32bit(total, "pad_planes");
     if (st != CT_OK) return st;
     cl_ulong io = in.off, oo = out.off;
-    return launch1d(ctx, "pad_planes", total,
+    return launch1d(ctx, "pad_planes", (size_t)nb * c * hp, /* one work item per row */
                     (ct_karg[]){CT_KA(in.mem), CT_KA(io), CT_KA(out.mem), CT_KA(oo), CT_KA(c),
                                 CT_KA(h), CT_KA(w), CT_KA(hp), CT_KA(wp), CT_KA(pad), CT_KA(nb)},
                     11);
