@@ -278,10 +278,12 @@ kernel void pack_a(global const float *a, ulong a_off, int lda, ulong a_gs, int 
 // g = get_global_id(2); A in row-panel layout (pack_a; a_ps = K_full*GEMM_R, a_gs per group),
 // B in column-panel layout (im2col_panel; b_ps = K_full*16, b_gs per group). C row-major
 // (c_plane 0: C[i][j] at i*ldc + j) or NCHW (c_plane P > 0: column j = (image n, position p) =
-// (j / P, j % P) lands at n*ldc + i*P + p). Work item (i-tile, j-tile, g) computes a
-// GEMM_R x 16 tile like CPU code: per k, one float16 load of B, GEMM_R contiguous A values
-// broadcast, GEMM_R float16 FMAs; i runs fastest so neighbouring work items share B's panel in
-// cache. accum 0: C is written (never read), 1: added to.
+// (j / P, j % P) lands at n*ldc + i*P + p). Work item (i-tile, pair of j-panels, g) computes a
+// GEMM_R x 32 tile like CPU code: per k, two float16 loads of B, GEMM_R contiguous A values
+// broadcast, 2*GEMM_R float16 FMAs (2*GEMM_R accumulators: 16 of AVX-512's 32 registers); i runs
+// fastest so neighbouring work items share B's panels in cache. A missing second panel (odd
+// panel count) repeats the first and is not stored. accum 0: C is written (never read), 1:
+// added to.
 kernel void gemm_tile(int m, int n, int k, int accum,
                       global const float *a, ulong a_off, ulong a_ps, ulong a_gs,
                       global const float *b, ulong b_off, ulong b_ps, ulong b_gs,
@@ -289,42 +291,50 @@ kernel void gemm_tile(int m, int n, int k, int accum,
                       global const float *bias, ulong bias_off, int has_bias)
 {
     int it = get_global_id(0), i0 = it * GEMM_R;
-    int jt = get_global_id(1), j0 = jt * 16;
+    int jt = get_global_id(1) * 2, j0 = jt * 16;
     ulong g = get_global_id(2);
     if (j0 >= n || i0 >= m) return;
+    int two = j0 + 16 < n;
     global const float *ap = a + a_off + g * a_gs + (ulong)it * a_ps;
-    global const float *bp = b + b_off + g * b_gs + (ulong)jt * b_ps;
-    int rows = m - i0 < GEMM_R ? m - i0 : GEMM_R;
-    int cols = n - j0 < 16 ? n - j0 : 16;
-    float16 acc[GEMM_R];
+    global const float *bp0 = b + b_off + g * b_gs + (ulong)jt * b_ps;
+    global const float *bp1 = two ? bp0 + b_ps : bp0;
+    float16 acc0[GEMM_R], acc1[GEMM_R];
 #pragma unroll
-    for (int r = 0; r < GEMM_R; r++) acc[r] = (float16)(0.0f);
+    for (int r = 0; r < GEMM_R; r++) acc0[r] = acc1[r] = (float16)(0.0f);
     for (int kk = 0; kk < k; kk++) {
-        float16 bv = vload16(0, bp + (ulong)kk * 16);
+        float16 b0 = vload16(0, bp0 + (ulong)kk * 16), b1 = vload16(0, bp1 + (ulong)kk * 16);
         global const float *ak = ap + (ulong)kk * GEMM_R;
 #pragma unroll
-        for (int r = 0; r < GEMM_R; r++) acc[r] = fma((float16)(ak[r]), bv, acc[r]);
+        for (int r = 0; r < GEMM_R; r++) {
+            float16 av = (float16)(ak[r]);
+            acc0[r] = fma(av, b0, acc0[r]);
+            acc1[r] = fma(av, b1, acc1[r]);
+        }
     }
     global float *cg = c + c_off + g * c_gs;
-    int p0 = c_plane ? j0 % c_plane : 0;
-    ulong base = c_plane ? (ulong)(j0 / c_plane) * ldc + p0 : (ulong)j0;
-    int contiguous = cols == 16 && (!c_plane || p0 + 16 <= c_plane);
-    for (int r = 0; r < rows; r++) {
-        int i = i0 + r;
-        float16 v = acc[r];
-        if (has_bias) v += (float16)(bias[bias_off + g * m + i]);
-        ulong row = (ulong)i * (c_plane ? c_plane : ldc);
-        if (contiguous) {
-            global float *o = cg + base + row;
-            if (accum) v += vload16(0, o);
-            vstore16(v, 0, o);
-        } else {
-            float t[16];
-            vstore16(v, 0, t);
-            for (int q = 0; q < cols; q++) {
-                int j = j0 + q;
-                ulong o = c_plane ? (ulong)(j / c_plane) * ldc + row + j % c_plane : row + j;
-                cg[o] = accum ? cg[o] + t[q] : t[q];
+    int rows = m - i0 < GEMM_R ? m - i0 : GEMM_R;
+    for (int h = 0; h <= two; h++) {
+        int jh = j0 + h * 16, cols = n - jh < 16 ? n - jh : 16;
+        int p0 = c_plane ? jh % c_plane : 0;
+        ulong base = c_plane ? (ulong)(jh / c_plane) * ldc + p0 : (ulong)jh;
+        int contiguous = cols == 16 && (!c_plane || p0 + 16 <= c_plane);
+        for (int r = 0; r < rows; r++) {
+            int i = i0 + r;
+            float16 v = h ? acc1[r] : acc0[r];
+            if (has_bias) v += (float16)(bias[bias_off + g * m + i]);
+            ulong row = (ulong)i * (c_plane ? c_plane : ldc);
+            if (contiguous) {
+                global float *o = cg + base + row;
+                if (accum) v += vload16(0, o);
+                vstore16(v, 0, o);
+            } else {
+                float t[16];
+                vstore16(v, 0, t);
+                for (int q = 0; q < cols; q++) {
+                    int j = jh + q;
+                    ulong o = c_plane ? (ulong)(j / c_plane) * ldc + row + j % c_plane : row + j;
+                    cg[o] = accum ? cg[o] + t[q] : t[q];
+                }
             }
         }
     }

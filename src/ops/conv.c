@@ -369,7 +369,8 @@ static ct_status tiled_gemm(ct_ctx *ctx, size_t m, size_t n, size_t k, int group
     cl_kernel kern;
     ct_status st = get_kernel(ctx, "gemm_tile", &kern);
     if (st != CT_OK) return st;
-    const size_t global[3] = {(m + TILE_R - 1) / TILE_R, (n + 15) / 16, (size_t)groups};
+    /* dim 1: pairs of 16-column panels (gemm_tile computes TILE_R x 32 tiles) */
+    const size_t global[3] = {(m + TILE_R - 1) / TILE_R, (n + 31) / 32, (size_t)groups};
     size_t local[3];
     tile_local(global, local);
     cl_ulong a_ps = k * TILE_R, a_gs = apanel_n(m, k, 1), b_ps = k * 16, b_gs = panel_n(k, n, 1);
