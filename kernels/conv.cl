@@ -381,10 +381,13 @@ kernel void pad_planes(global const float *in, ulong in_off, global float *out, 
 
 // Stride-1 convolution as an implicit GEMM: out_g (Cog = m, positions) = / += A_g . im2col(in),
 // the im2col columns never stored. `in` is padded (pad_planes: (NB, C, HP, WP) with WP >=
-// ceil(OW/16)*16 + KW - 1), so the B vector of tap (ch, ky, kx) for 16 output columns
-// ox0 .. ox0+15 of row oy is one vload16 at row oy + ky, column ox0 + kx. A is packed by pack_a
-// (rows = output channels, k = (ch*KH + ky)*KW + kx). Work item (i-tile, (n, oy, 16-column
-// tile), g); the store masks columns past OW. bias (C_out) optional; accum 0 writes, 1 adds.
+// ceil(OW/16)*16 + KW - 1 and HP >= OH + KH rounded to even OH), so the B vector of tap
+// (ch, ky, kx) for 16 output columns ox0 .. ox0+15 of row oy is one vload16 at row oy + ky,
+// column ox0 + kx. A is packed by pack_a (rows = output channels, k = (ch*KH + ky)*KW + kx).
+// Work item (i-tile, (n, pair of rows oy0 and oy0+1, 16-column tile), g): input row oy0 + t
+// feeds output row oy0 with ky = t and row oy0+1 with ky = t-1, so KH+1 rows of vector loads
+// serve 2*KH rows of FMAs. The store masks columns past OW and a second row past OH. bias
+// (C_out) optional; accum 0 writes, 1 adds.
 kernel void gemm_implicit(int m, int cg, int kh, int kw, int hp, int wp, int oh, int ow, int c,
                           int accum, global const float *a, ulong a_off, ulong a_ps, ulong a_gs,
                           global const float *in, ulong in_off, global float *out, ulong out_off,
@@ -393,24 +396,35 @@ kernel void gemm_implicit(int m, int cg, int kh, int kw, int hp, int wp, int oh,
     int it = get_global_id(0), i0 = it * GEMM_R;
     uint jt = get_global_id(1);
     uint g = get_global_id(2);
-    uint tpr = (uint)(ow + 15) / 16;
-    uint n = jt / ((uint)oh * tpr), rem = jt % ((uint)oh * tpr);
-    int oy = (int)(rem / tpr), ox0 = (int)(rem % tpr) * 16;
+    uint tpr = (uint)(ow + 15) / 16, rp = (uint)(oh + 1) / 2;
+    uint n = jt / (rp * tpr), rem = jt % (rp * tpr);
+    int oy = (int)(rem / tpr) * 2, ox0 = (int)(rem % tpr) * 16;
     if (i0 >= m) return;
-    global const float *ak = a + a_off + g * a_gs + (ulong)it * a_ps;
+    global const float *ap = a + a_off + g * a_gs + (ulong)it * a_ps;
     global const float *bp = in + in_off + (((ulong)n * c + g * cg) * hp + oy) * wp + ox0;
-    float16 acc[GEMM_R];
+    float16 acc0[GEMM_R], acc1[GEMM_R];
 #pragma unroll
-    for (int r = 0; r < GEMM_R; r++) acc[r] = (float16)(0.0f);
+    for (int r = 0; r < GEMM_R; r++) acc0[r] = acc1[r] = (float16)(0.0f);
+    const int tk = kh * kw * GEMM_R; // floats of A per input channel
     for (int ch = 0; ch < cg; ch++) {
         global const float *bc = bp + (ulong)ch * hp * wp;
-        for (int ky = 0; ky < kh; ky++) {
-            global const float *brow = bc + ky * wp;
+        global const float *ac = ap + (ulong)ch * tk;
+        for (int t = 0; t <= kh; t++) {
+            global const float *brow = bc + t * wp;
+            global const float *a0 = ac + t * kw * GEMM_R;  // taps ky = t of row oy
+            global const float *a1 = a0 - kw * GEMM_R;      // taps ky = t-1 of row oy+1
             for (int kx = 0; kx < kw; kx++) {
                 float16 bv = vload16(0, brow + kx);
+                if (t < kh) {
 #pragma unroll
-                for (int r = 0; r < GEMM_R; r++) acc[r] = fma((float16)(ak[r]), bv, acc[r]);
-                ak += GEMM_R;
+                    for (int r = 0; r < GEMM_R; r++)
+                        acc0[r] = fma((float16)(a0[kx * GEMM_R + r]), bv, acc0[r]);
+                }
+                if (t > 0) {
+#pragma unroll
+                    for (int r = 0; r < GEMM_R; r++)
+                        acc1[r] = fma((float16)(a1[kx * GEMM_R + r]), bv, acc1[r]);
+                }
             }
         }
     }
@@ -418,20 +432,21 @@ kernel void gemm_implicit(int m, int cg, int kh, int kw, int hp, int wp, int oh,
     int cols = ow - ox0 < 16 ? ow - ox0 : 16;
     ulong plane = (ulong)oh * ow, c_out = (ulong)get_global_size(2) * m;
     global float *o = out + out_off + (ulong)n * c_out * plane + (ulong)oy * ow + ox0;
-    for (int r = 0; r < rows; r++) {
-        ulong co = g * m + i0 + r;
-        global float *orow = o + co * plane;
-        float16 v = acc[r];
-        if (has_bias) v += (float16)(bias[bias_off + co]);
-        if (cols == 16) {
-            if (accum) v += vload16(0, orow);
-            vstore16(v, 0, orow);
-        } else {
-            float t[16];
-            vstore16(v, 0, t);
-            for (int q = 0; q < cols; q++) orow[q] = accum ? orow[q] + t[q] : t[q];
+    for (int h = 0; h < 2 && oy + h < oh; h++)
+        for (int r = 0; r < rows; r++) {
+            ulong co = g * m + i0 + r;
+            global float *orow = o + co * plane + h * ow;
+            float16 v = h ? acc1[r] : acc0[r];
+            if (has_bias) v += (float16)(bias[bias_off + co]);
+            if (cols == 16) {
+                if (accum) v += vload16(0, orow);
+                vstore16(v, 0, orow);
+            } else {
+                float t[16];
+                vstore16(v, 0, t);
+                for (int q = 0; q < cols; q++) orow[q] = accum ? orow[q] + t[q] : t[q];
+            }
         }
-    }
 }
 
 // Weight gradient of a stride-1 3x3 conv as an implicit GEMM: dw[co][ch][ky][kx] +=

@@ -424,7 +424,8 @@ static ct_status conv_implicit(ct_ctx *ctx, ct_ptr out, int accum, ct_ptr in, co
     const conv_dims d = dims_of(p);
     const size_t ckk = d.cg * d.kk;
     const int oh = ct_conv2d_out_h(p), ow = ct_conv2d_out_w(p), tpr = (ow + 15) / 16;
-    const int hp = p->h + 2 * p->pad, wp = tpr * 16 + p->kw - 1;
+    /* gemm_implicit computes output rows in pairs: an odd OH gets one more zero input row */
+    const int hp = p->h + 2 * p->pad + (oh & 1), wp = tpr * 16 + p->kw - 1;
     const size_t per_img = (size_t)p->c_in * hp * wp;
     const int nb_max = chunk_for(ctx, p, per_img * sizeof(float));
     conv_scratch s;
@@ -437,7 +438,7 @@ static ct_status conv_implicit(ct_ctx *ctx, ct_ptr out, int accum, ct_ptr in, co
         cl_ulong po = s.col.off;
         st = pad_planes(ctx, s.col, ct_ptr_add(in, n0 * d.in_img), p->c_in, p->h, p->w, hp, wp,
                         pad, nb);
-        const size_t global[3] = {(d.cog + TILE_R - 1) / TILE_R, (size_t)nb * oh * tpr,
+        const size_t global[3] = {(d.cog + TILE_R - 1) / TILE_R, (size_t)nb * ((oh + 1) / 2) * tpr,
                                   (size_t)d.g};
         size_t local[3];
         tile_local(global, local);
