@@ -19,25 +19,41 @@
         pad = POOL_PAD;                                                                            \
     }
 
-// (x, y, plane) of element i of planes (h, w); 32-bit arithmetic (the host checks n < 2^32).
-inline int3 split_index(size_t i, int w, int h)
-{
-    uint t = (uint)i / (uint)w, plane = t / (uint)h;
-    return (int3)((int)((uint)i - t * (uint)w), (int)(t - plane * (uint)h), (int)plane);
-}
+// Work items: with POOL_ROWS 0 one per element of the planes the kernel walks (N*C*H*W or
+// N*C*OH*OW: coalesced on GPUs); with POOL_ROWS 1 (CPU devices) one per row of them, walking
+// the row's elements in order, so the index split (two integer divisions by runtime sizes) is
+// done once per row instead of per element. The element functions are the same either way.
+#ifndef POOL_ROWS
+#define POOL_ROWS 0
+#endif
 
-// One work item per output element (N*C*OH*OW). argmax: int32, index into the H*W plane.
-// Ties keep the first element in row-major window order; a NaN wins (the last one), as in PyTorch.
-kernel void maxpool_forward(global float *out, ulong out_off, global int *argmax, ulong am_off,
-                            global const float *in, ulong in_off, int h, int w, int oh, int ow,
-                            int k, int s, int pad, ulong n)
+// Run `call` (which sees x, y, plane and the element index i) for the work item's elements of
+// planes of size (hh, ww); n counts rows (POOL_ROWS) or elements. 32-bit index math (the host
+// checks n < 2^32).
+#if POOL_ROWS
+#define FOR_ITEM_ELEMENTS(hh, ww, call)                                                            \
+    uint row_ = get_global_id(0);                                                                  \
+    if (row_ >= n) return;                                                                         \
+    int y = (int)(row_ % (uint)(hh)), plane = (int)(row_ / (uint)(hh));                            \
+    for (int x = 0; x < (ww); x++) {                                                               \
+        size_t i = (size_t)row_ * (ww) + x;                                                        \
+        call;                                                                                      \
+    }
+#else
+#define FOR_ITEM_ELEMENTS(hh, ww, call)                                                            \
+    size_t i = get_global_id(0);                                                                   \
+    if (i >= n) return;                                                                            \
+    uint t_ = (uint)i / (uint)(ww);                                                                \
+    int x = (int)((uint)i - t_ * (uint)(ww)), y = (int)(t_ % (uint)(hh)),                          \
+        plane = (int)(t_ / (uint)(hh));                                                            \
+    call;
+#endif
+
+// Max over the window of output (ox, oy); argmax: int32, index into the H*W plane. Ties keep
+// the first element in row-major window order; a NaN wins (the last one), as in PyTorch.
+inline void maxpool_at(global float *out, global int *argmax, global const float *x, size_t i,
+                       int ox, int oy, int h, int w, int k, int s, int pad)
 {
-    size_t i = get_global_id(0);
-    if (i >= n) return;
-    POOL_CONSTANTS();
-    int3 at = split_index(i, ow, oh);
-    int ox = at.x, oy = at.y, plane = at.z;
-    global const float *x = in + in_off + (size_t)plane * h * w;
     int y0 = oy * s - pad, x0 = ox * s - pad;
     int y1 = min(y0 + k, h), x1 = min(x0 + k, w);
     y0 = max(y0, 0);
@@ -47,13 +63,23 @@ kernel void maxpool_forward(global float *out, ulong out_off, global int *argmax
     for (int y = y0; y < y1; y++)
         for (int xx = x0; xx < x1; xx++) {
             float v = x[y * w + xx];
-            if (v > best || isnan(v)) {
-                best = v;
-                arg = y * w + xx;
-            }
+            int take = v > best || isnan(v); // selects, not branches: random data mispredicts
+            best = take ? v : best;
+            arg = take ? y * w + xx : arg;
         }
-    out[out_off + i] = best;
-    argmax[am_off + i] = arg;
+    out[i] = best;
+    argmax[i] = arg;
+}
+
+// Output elements (N*C*OH*OW), or rows of them with POOL_ROWS.
+kernel void maxpool_forward(global float *out, ulong out_off, global int *argmax, ulong am_off,
+                            global const float *in, ulong in_off, int h, int w, int oh, int ow,
+                            int k, int s, int pad, ulong n)
+{
+    POOL_CONSTANTS();
+    FOR_ITEM_ELEMENTS(oh, ow,
+                      maxpool_at(out + out_off, argmax + am_off,
+                                 in + in_off + (size_t)plane * h * w, i, x, y, h, w, k, s, pad))
 }
 
 // The output rows [lo, hi] whose windows cover input row y (k, stride s, padding pad).
@@ -65,26 +91,32 @@ inline int2 covering(int y, int k, int s, int pad, int o)
     return (int2)(lo, hi);
 }
 
-// One work item per INPUT element: din = / += sum of dout over the windows whose argmax is it.
-kernel void maxpool_backward(global float *din, ulong din_off, int accum, global const float *dout,
-                             ulong dout_off, global const int *argmax, ulong am_off, int h, int w,
-                             int oh, int ow, int k, int s, int pad, ulong n)
+// din (ix, iy) = / += the sum of dout over the windows whose argmax is it (a gather).
+inline void maxpool_back_at(global float *din, int accum, global const float *dout,
+                            global const int *argmax, size_t i, int ix, int iy, int w, int oh,
+                            int ow, int k, int s, int pad)
 {
-    size_t i = get_global_id(0);
-    if (i >= n) return;
-    POOL_CONSTANTS();
-    int3 at = split_index(i, w, h);
-    int ix = at.x, iy = at.y, plane = at.z;
-    size_t ob = (size_t)plane * oh * ow;
     int me = iy * w + ix;
     int2 ry = covering(iy, k, s, pad, oh), rx = covering(ix, k, s, pad, ow);
     float acc = 0.0f;
     for (int oy = ry.x; oy <= ry.y; oy++)
         for (int ox = rx.x; ox <= rx.y; ox++) {
-            size_t o = ob + (size_t)oy * ow + ox;
-            if (argmax[am_off + o] == me) acc += dout[dout_off + o];
+            int o = oy * ow + ox;
+            if (argmax[o] == me) acc += dout[o];
         }
-    din[din_off + i] = (accum ? din[din_off + i] : 0.0f) + acc;
+    din[i] = (accum ? din[i] : 0.0f) + acc;
+}
+
+// Input elements (N*C*H*W), or rows of them with POOL_ROWS.
+kernel void maxpool_backward(global float *din, ulong din_off, int accum, global const float *dout,
+                             ulong dout_off, global const int *argmax, ulong am_off, int h, int w,
+                             int oh, int ow, int k, int s, int pad, ulong n)
+{
+    POOL_CONSTANTS();
+    FOR_ITEM_ELEMENTS(h, w,
+                      size_t ob = (size_t)plane * oh * ow;
+                      maxpool_back_at(din + din_off, accum, dout + dout_off + ob,
+                                      argmax + am_off + ob, i, x, y, w, oh, ow, k, s, pad))
 }
 
 // Divisor of output (oy, ox) with count_include_pad: the window clipped to the padded input
@@ -96,40 +128,48 @@ inline float avg_divisor(int oy, int ox, int h, int w, int k, int s, int pad)
     return (float)((y1 - y0) * (x1 - x0));
 }
 
-kernel void avgpool_forward(global float *out, ulong out_off, global const float *in, ulong in_off,
-                            int h, int w, int oh, int ow, int k, int s, int pad, ulong n)
+inline void avgpool_at(global float *out, global const float *x, size_t i, int ox, int oy, int h,
+                       int w, int k, int s, int pad)
 {
-    size_t i = get_global_id(0);
-    if (i >= n) return;
-    POOL_CONSTANTS();
-    int3 at = split_index(i, ow, oh);
-    int ox = at.x, oy = at.y, plane = at.z;
-    global const float *x = in + in_off + (size_t)plane * h * w;
     int y0 = max(oy * s - pad, 0), x0 = max(ox * s - pad, 0);
     int y1 = min(oy * s - pad + k, h), x1 = min(ox * s - pad + k, w);
     float acc = 0.0f;
     for (int y = y0; y < y1; y++)
         for (int xx = x0; xx < x1; xx++) acc += x[y * w + xx];
-    out[out_off + i] = acc / avg_divisor(oy, ox, h, w, k, s, pad);
+    out[i] = acc / avg_divisor(oy, ox, h, w, k, s, pad);
 }
 
-// One work item per input element: din = / += sum over covering windows of dout / divisor.
-kernel void avgpool_backward(global float *din, ulong din_off, int accum, global const float *dout,
-                             ulong dout_off, int h, int w, int oh, int ow, int k, int s, int pad,
-                             ulong n)
+kernel void avgpool_forward(global float *out, ulong out_off, global const float *in, ulong in_off,
+                            int h, int w, int oh, int ow, int k, int s, int pad, ulong n)
 {
-    size_t i = get_global_id(0);
-    if (i >= n) return;
     POOL_CONSTANTS();
-    int3 at = split_index(i, w, h);
-    int ix = at.x, iy = at.y, plane = at.z;
-    size_t ob = (size_t)plane * oh * ow;
+    FOR_ITEM_ELEMENTS(oh, ow,
+                      avgpool_at(out + out_off, in + in_off + (size_t)plane * h * w, i, x, y, h, w,
+                                 k, s, pad))
+}
+
+// din (ix, iy) = / += the sum over covering windows of dout / divisor.
+inline void avgpool_back_at(global float *din, int accum, global const float *dout, size_t i,
+                            int ix, int iy, int h, int w, int oh, int ow, int k, int s, int pad)
+{
     int2 ry = covering(iy, k, s, pad, oh), rx = covering(ix, k, s, pad, ow);
     float acc = 0.0f;
     for (int oy = ry.x; oy <= ry.y; oy++)
         for (int ox = rx.x; ox <= rx.y; ox++)
-            acc += dout[dout_off + ob + (size_t)oy * ow + ox] / avg_divisor(oy, ox, h, w, k, s, pad);
-    din[din_off + i] = (accum ? din[din_off + i] : 0.0f) + acc;
+            acc += dout[oy * ow + ox] / avg_divisor(oy, ox, h, w, k, s, pad);
+    din[i] = (accum ? din[i] : 0.0f) + acc;
+}
+
+// Input elements (N*C*H*W), or rows of them with POOL_ROWS.
+kernel void avgpool_backward(global float *din, ulong din_off, int accum, global const float *dout,
+                             ulong dout_off, int h, int w, int oh, int ow, int k, int s, int pad,
+                             ulong n)
+{
+    POOL_CONSTANTS();
+    FOR_ITEM_ELEMENTS(h, w,
+                      avgpool_back_at(din + din_off, accum,
+                                      dout + dout_off + (size_t)plane * oh * ow, i, x, y, h, w, oh,
+                                      ow, k, s, pad))
 }
 
 // Global average pool backward: din (N*C, HW) = / += dout (N*C) / hw. (Forward is rowdot.)

@@ -212,25 +212,33 @@ int main(void)
                              {1, 64, 7, 13}, {3, 1, 6, 6}};
     /* k, stride, pad, ceil: stem, idpath, ceil with padding, overlapping stride 1, k2 s1 */
     const int cfgs[][4] = {{3, 2, 1, 0}, {2, 2, 0, 1}, {3, 2, 1, 1}, {3, 1, 1, 0}, {2, 1, 0, 1}};
-    for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++)
-        for (size_t k = 0; k < sizeof cfgs / sizeof cfgs[0]; k++) {
-            ct_pool_p p = {shapes[s][0], shapes[s][1], shapes[s][2], shapes[s][3],
-                           cfgs[k][0],   cfgs[k][1],   cfgs[k][2],   cfgs[k][3]};
-            if (ref_pool_out(p.h, p.k, p.stride, p.pad, p.ceil_mode) < 1 ||
-                ref_pool_out(p.w, p.k, p.stride, p.pad, p.ceil_mode) < 1) {
-                T_CHECK(ct_avgpool_forward(ctx, CT_PTR_NULL, CT_PTR_NULL, &p) == CT_ERR_INVALID_ARG,
-                        "a %dx%d input with k%d must be rejected", p.h, p.w, p.k);
-                continue;
-            }
-            for (int is_max = 0; is_max < 3; is_max++) one_case(ctx, &r, is_max, &p);
-        }
-    ct_pool_p bad = {1, 1, 8, 8, 2, 2, 2, 0}; /* padding above half the kernel */
-    T_CHECK(ct_maxpool_forward(ctx, CT_PTR_NULL, CT_PTR_NULL, CT_PTR_NULL, &bad) ==
-                CT_ERR_INVALID_ARG, "pad > k/2 must be rejected");
     const char *goldens[] = {"pool_max_stem.bin", "pool_max_stem32.bin", "pool_max_ceil.bin",
                              "pool_max_k2ceil.bin", "pool_avg_id7.bin", "pool_avg_id13.bin",
                              "pool_avg_padceil.bin", "pool_avg_padceil9.bin"};
-    for (size_t i = 0; i < sizeof goldens / sizeof goldens[0]; i++) check_golden(ctx, goldens[i]);
+    /* both work-item layouts of kernels/pool.cl: per row (the CPU default) and per element */
+    const char *layouts[] = {"1", "0"};
+    for (size_t lay = 0; lay < 2; lay++) {
+        setenv("CLTRAIN_POOL_ROWS", layouts[lay], 1);
+        for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++)
+            for (size_t k = 0; k < sizeof cfgs / sizeof cfgs[0]; k++) {
+                ct_pool_p p = {shapes[s][0], shapes[s][1], shapes[s][2], shapes[s][3],
+                               cfgs[k][0],   cfgs[k][1],   cfgs[k][2],   cfgs[k][3]};
+                if (ref_pool_out(p.h, p.k, p.stride, p.pad, p.ceil_mode) < 1 ||
+                    ref_pool_out(p.w, p.k, p.stride, p.pad, p.ceil_mode) < 1) {
+                    T_CHECK(ct_avgpool_forward(ctx, CT_PTR_NULL, CT_PTR_NULL, &p) ==
+                                CT_ERR_INVALID_ARG,
+                            "a %dx%d input with k%d must be rejected", p.h, p.w, p.k);
+                    continue;
+                }
+                for (int is_max = 0; is_max < 3; is_max++) one_case(ctx, &r, is_max, &p);
+            }
+        for (size_t i = 0; i < sizeof goldens / sizeof goldens[0]; i++)
+            check_golden(ctx, goldens[i]);
+    }
+    unsetenv("CLTRAIN_POOL_ROWS");
+    ct_pool_p bad = {1, 1, 8, 8, 2, 2, 2, 0}; /* padding above half the kernel */
+    T_CHECK(ct_maxpool_forward(ctx, CT_PTR_NULL, CT_PTR_NULL, CT_PTR_NULL, &bad) ==
+                CT_ERR_INVALID_ARG, "pad > k/2 must be rejected");
     const int gaps[][3] = {{1, 1, 1}, {3, 5, 49}, {1, 3, 169}, {3, 64, 1024}, {2, 512, 16}};
     for (size_t i = 0; i < sizeof gaps / sizeof gaps[0]; i++)
         gap_case(ctx, &r, gaps[i][0], gaps[i][1], gaps[i][2]);

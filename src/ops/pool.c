@@ -2,6 +2,9 @@
  * count_include_pad) and global average pool. Enqueue only; backward gathers, never scatters. */
 #include "cltrain/ops.h"
 
+#include <stdio.h>
+#include <stdlib.h>
+
 /* PyTorch's pooling_output_shape: floor or ceil of (size + 2 pad - k) / stride, plus one; with
  * ceil_mode the last window must start inside the input or the left padding. */
 static int out_size(int size, int k, int s, int pad, int ceil_mode)
@@ -29,6 +32,17 @@ static ct_status check(const ct_pool_p *p, const char *fn)
     return CT_OK;
 }
 
+/* Work item per row of the planes walked (kernels/pool.cl POOL_ROWS) on CPU devices, where a
+ * per-element index split cost more than the pooling (3x3 s2 maxpool at 64 px: 32 -> 6 ms
+ * forward); per element elsewhere (coalesced). CLTRAIN_POOL_ROWS=0/1 overrides (the tests run
+ * both). */
+static int by_rows(ct_ctx *ctx)
+{
+    const char *env = getenv("CLTRAIN_POOL_ROWS");
+    if (env && *env) return atoi(env) != 0;
+    return (ct_ctx_info(ctx)->type & CL_DEVICE_TYPE_CPU) != 0;
+}
+
 /* Launch `name` over n items with the common pool tail (h, w, oh, ow, k, s, pad, n) appended
  * to the nhead leading arguments. */
 static ct_status run_pool(ct_ctx *ctx, const char *name, const ct_pool_p *p, int over_input,
@@ -38,25 +52,29 @@ static ct_status run_pool(ct_ctx *ctx, const char *name, const ct_pool_p *p, int
     if (st != CT_OK) return st;
     cl_int h = p->h, w = p->w, oh = ct_pool_out_h(p), ow = ct_pool_out_w(p), k = p->k,
            s = p->stride, pad = p->pad;
+    const int rows = by_rows(ctx);
     size_t n = (size_t)p->n * p->c * (over_input ? (size_t)h * w : (size_t)oh * ow);
     if (n > 0xffffffffu)
         return ct_error(CT_ERR_UNSUPPORTED, "src/ops/pool.c %s: %zu elements exceed the kernels' "
                         "32-bit indexing", name, n);
-    cl_ulong nn = n;
+    cl_ulong nn = rows ? n / (over_input ? w : ow) : n; /* rows or elements */
     ct_karg args[16];
     for (int i = 0; i < nhead; i++) args[i] = head[i];
     const ct_karg tail[] = {CT_KA(h), CT_KA(w), CT_KA(oh), CT_KA(ow), CT_KA(k), CT_KA(s),
                             CT_KA(pad), CT_KA(nn)};
     for (int i = 0; i < 8; i++) args[nhead + i] = tail[i];
     /* the xresnet stem (3, 2, 1) and idpath (2, 2, 0) windows get compile-time constants */
-    const char *opts = NULL;
-    if (k == 3 && s == 2 && pad == 1) opts = "-DPOOL_K=3 -DPOOL_S=2 -DPOOL_PAD=1";
-    if (k == 2 && s == 2 && pad == 0) opts = "-DPOOL_K=2 -DPOOL_S=2 -DPOOL_PAD=0";
+    const char *win = "";
+    if (k == 3 && s == 2 && pad == 1) win = " -DPOOL_K=3 -DPOOL_S=2 -DPOOL_PAD=1";
+    if (k == 2 && s == 2 && pad == 0) win = " -DPOOL_K=2 -DPOOL_S=2 -DPOOL_PAD=0";
+    char opts[96];
+    snprintf(opts, sizeof opts, "-DPOOL_ROWS=%d%s", rows, win);
     cl_kernel kern;
     st = ct_kernel_get(ctx, "pool.cl", name, opts, &kern);
     if (st != CT_OK) return st;
-    size_t local = ct_ctx_wg1d(ctx);
-    return ct_launch(ctx, kern, 1, &n, &local, args, nhead + 8);
+    size_t items = (size_t)nn, local = ct_ctx_wg1d(ctx);
+    if (rows && local > 16) local = 16; /* rows are long: more work-groups to spread */
+    return ct_launch(ctx, kern, 1, &items, &local, args, nhead + 8);
 }
 
 ct_status ct_maxpool_forward(ct_ctx *ctx, ct_ptr out, ct_ptr argmax, ct_ptr in, const ct_pool_p *p)
