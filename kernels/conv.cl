@@ -449,6 +449,110 @@ kernel void gemm_implicit(int m, int cg, int kh, int kw, int hp, int wp, int oh,
         }
 }
 
+// ---- implicit GEMM for stride-2 convs and 8-column outputs --------------------------------------
+//
+// A "vector group" is 16 output positions of one image taken as R rows of 16/R columns: R = 1
+// for 16-column tiles of a row (ow > 8), R = 2 for 8-wide outputs (an 8x8 stage fills whole
+// float16 lanes; R = 4 for 4-wide ones measured slower than the panel path: its four vload4 and
+// three shuffles per B vector compete with the FMAs). Its B vector for tap
+// (ch, ky, kx) is built from R row loads of the padded input (pad_planes) at stride S (1 or 2:
+// even lanes of a 2x-wide load). R and S are literal constants in each kernel below, so the
+// compiler specialises the loads after inlining. Padded sizes: HP >= (ceil(OH/R)*R - 1)*S + KH
+// rows, WP >= W16*S + KW - 1 columns (W16 = ceil(OW/16)*16 for R = 1, 16/R otherwise).
+
+inline float16 implicit_b(global const float *p, int wp, const int r, const int s)
+{
+    if (r == 1 && s == 1) return vload16(0, p);
+    if (r == 1) return (float16)(vload16(0, p).even, vload16(0, p + 16).even);
+    if (r == 2 && s == 1) return (float16)(vload8(0, p), vload8(0, p + wp));
+    return (float16)(vload16(0, p).even, vload16(0, p + 2 * wp).even);
+}
+
+// Store (or add) vector group v's 16 lanes: R rows of 16/R columns from (oy, ox0), masking rows
+// past OH and columns past OW.
+inline void implicit_store(global float *o, float16 v, int oy, int ox0, int oh, int ow, int accum,
+                           const int r)
+{
+    float t[16];
+    vstore16(v, 0, t);
+    const int cw = 16 / r;
+    int cols = ow - ox0 < cw ? ow - ox0 : cw;
+    for (int q = 0; q < r && oy + q < oh; q++) {
+        global float *orow = o + (ulong)(oy + q) * ow + ox0;
+        for (int x = 0; x < cols; x++) orow[x] = accum ? orow[x] + t[q * cw + x] : t[q * cw + x];
+    }
+}
+
+// out_g (Cog = m, positions) = / += A_g . im2col(in) for stride s, vector groups of r rows.
+// Work item (i-tile, (n, pair of vector groups), g): 2 x GEMM_R float16 accumulators; a missing
+// second group (odd count) repeats the first and is not stored; the two may lie in different
+// images (a 4x4 output is one group). Arguments as gemm_implicit, plus nb, the chunk's images.
+inline void implicit_rs(int m, int cg, int kh, int kw, int hp, int wp, int oh, int ow, int c,
+                        int nb, int accum, global const float *a, ulong a_off, ulong a_ps, ulong a_gs,
+                        global const float *in, ulong in_off, global float *out, ulong out_off,
+                        global const float *bias, ulong bias_off, int has_bias, const int r,
+                        const int s)
+{
+    int it = get_global_id(0), i0 = it * GEMM_R;
+    uint jt = get_global_id(1);
+    uint g = get_global_id(2);
+    if (i0 >= m) return;
+    uint tpr = r == 1 ? (uint)(ow + 15) / 16 : 1u;
+    uint groups = (uint)(oh + r - 1) / r * tpr; // per image; the pair may span two images
+    uint v0 = jt * 2, v1 = v0 + 1 < nb * groups ? v0 + 1 : v0;
+    int two = v1 != v0;
+    uint n0 = v0 / groups, n1 = v1 / groups;
+    v0 %= groups, v1 %= groups;
+    int oy0 = (int)(v0 / tpr) * r, ox0 = (int)(v0 % tpr) * 16;
+    int oy1 = (int)(v1 / tpr) * r, ox1 = (int)(v1 % tpr) * 16;
+    ulong img = (ulong)hp * wp * c; // floats per padded image
+    global const float *b0 = in + in_off + n0 * img + (ulong)g * cg * hp * wp +
+                             (ulong)oy0 * s * wp + ox0 * s;
+    global const float *b1 = in + in_off + n1 * img + (ulong)g * cg * hp * wp +
+                             (ulong)oy1 * s * wp + ox1 * s;
+    global const float *ak = a + a_off + g * a_gs + (ulong)it * a_ps;
+    float16 acc0[GEMM_R], acc1[GEMM_R];
+#pragma unroll
+    for (int q = 0; q < GEMM_R; q++) acc0[q] = acc1[q] = (float16)(0.0f);
+    for (int ch = 0; ch < cg; ch++) {
+        ulong cofs = (ulong)ch * hp * wp;
+        for (int ky = 0; ky < kh; ky++)
+            for (int kx = 0; kx < kw; kx++) {
+                ulong tap = cofs + (ulong)ky * wp + kx;
+                float16 bv0 = implicit_b(b0 + tap, wp, r, s), bv1 = implicit_b(b1 + tap, wp, r, s);
+#pragma unroll
+                for (int q = 0; q < GEMM_R; q++) {
+                    float16 av = (float16)(ak[q]);
+                    acc0[q] = fma(av, bv0, acc0[q]);
+                    acc1[q] = fma(av, bv1, acc1[q]);
+                }
+                ak += GEMM_R;
+            }
+    }
+    int rows = m - i0 < GEMM_R ? m - i0 : GEMM_R;
+    ulong plane = (ulong)oh * ow, c_out = (ulong)get_global_size(2) * m;
+    global float *o0 = out + out_off + n0 * c_out * plane, *o1 = out + out_off + n1 * c_out * plane;
+    for (int q = 0; q < rows; q++) {
+        ulong co = g * m + i0 + q;
+        float16 bb = has_bias ? (float16)(bias[bias_off + co]) : (float16)(0.0f);
+        implicit_store(o0 + co * plane, acc0[q] + bb, oy0, ox0, oh, ow, accum, r);
+        if (two) implicit_store(o1 + co * plane, acc1[q] + bb, oy1, ox1, oh, ow, accum, r);
+    }
+}
+
+#define IMPLICIT_RS_KERNEL(name, r, s)                                                             \
+    kernel void name(int m, int cg, int kh, int kw, int hp, int wp, int oh, int ow, int c, int nb, \
+                     int accum, global const float *a, ulong a_off, ulong a_ps, ulong a_gs,        \
+                     global const float *in, ulong in_off, global float *out, ulong out_off,       \
+                     global const float *bias, ulong bias_off, int has_bias)                       \
+    {                                                                                              \
+        implicit_rs(m, cg, kh, kw, hp, wp, oh, ow, c, nb, accum, a, a_off, a_ps, a_gs, in, in_off,     \
+                    out, out_off, bias, bias_off, has_bias, r, s);                                 \
+    }
+IMPLICIT_RS_KERNEL(gemm_implicit_r1s2, 1, 2)
+IMPLICIT_RS_KERNEL(gemm_implicit_r2s1, 2, 1)
+IMPLICIT_RS_KERNEL(gemm_implicit_r2s2, 2, 2)
+
 // Weight gradient of a stride-1 3x3 conv as an implicit GEMM: dw[co][ch][ky][kx] +=
 // sum over images and positions of dout[n][co][oy][ox] * in[n][ch][oy+ky-pad][ox+kx-pad].
 // `in` padded as for gemm_implicit (pad_planes, width wp >= ceil(OW/16)*16 + 2), dout padded to

@@ -408,52 +408,87 @@ static ct_status pad_planes(ct_ctx *ctx, ct_ptr out, ct_ptr in, int c, int h, in
 }
 
 /* The implicit path computes whole 16-column tiles of each output row: taken for stride-1
- * windows when at most a quarter of those lanes fall past the row end (4x4 and 8x8 planes measured
- * 2-4x slower there than the panel path). */
+ * windows when at most a quarter of those lanes fall past the row end. (The 3x3 weight gradient
+ * uses the same rule.) */
 static int use_implicit(const ct_conv2d_p *p)
 {
     int ow = ct_conv2d_out_w(p), tpr = (ow + 15) / 16;
     return p->stride == 1 && p->kh * p->kw > 1 && tpr * 16 - ow <= tpr * 4 && !implicit_off();
 }
 
-/* Stride-1 convs with a window: implicit GEMM on a zero-padded copy of the input (kernels/conv.cl
- * pad_planes, gemm_implicit), so no im2col columns are stored. Same contract as conv_tiled. */
+/* Rows per float16 vector of the forward implicit GEMM (kernels/conv.cl gemm_implicit and
+ * gemm_implicit_r{1,2}s{1,2}), 0 where convs take the im2col-panel path: windowed convs of
+ * stride 1 or 2 whose outputs are 8 wide (2 rows per vector) or fill 16-column tiles by the
+ * use_implicit rule (1 row). At 128 px, batch 32, the 8x8 stage's 3x3 convs went from 32.0 to
+ * 20.0 ms of CPU forward (and as flipped data gradients), the stride-2 convs from 20.1, 15.7
+ * and 8.8 to 14.2, 12.7 and 5.3; 4-wide outputs as 4 rows per vector measured slower than the
+ * panels (s4 3x3: 32.5 against 24.7 ms). */
+static int implicit_rows(const ct_conv2d_p *p)
+{
+    if (implicit_off() || p->kh * p->kw == 1 || p->stride > 2) return 0;
+    int ow = ct_conv2d_out_w(p), tpr = (ow + 15) / 16;
+    if (ow == 8) return 2;
+    return tpr * 16 - ow <= tpr * 4;
+}
+
+/* Windowed convs of stride 1 or 2: implicit GEMM on a zero-padded copy of the input
+ * (kernels/conv.cl pad_planes, gemm_implicit*), so no im2col columns are stored. Stride 1 with
+ * 16-column tiles runs gemm_implicit (output rows in pairs sharing input rows), the rest
+ * gemm_implicit_r{1,2}s{1,2}. Same contract as conv_tiled. */
 static ct_status conv_implicit(ct_ctx *ctx, ct_ptr out, int accum, ct_ptr in, const tile_a *wa,
                                ct_ptr bias, const ct_conv2d_p *p)
 {
     const conv_dims d = dims_of(p);
     const size_t ckk = d.cg * d.kk;
-    const int oh = ct_conv2d_out_h(p), ow = ct_conv2d_out_w(p), tpr = (ow + 15) / 16;
-    /* gemm_implicit computes output rows in pairs: an odd OH gets one more zero input row */
-    const int hp = p->h + 2 * p->pad + (oh & 1), wp = tpr * 16 + p->kw - 1;
+    const int oh = ct_conv2d_out_h(p), ow = ct_conv2d_out_w(p), r = implicit_rows(p);
+    const int s1 = p->stride == 1, tpr = r == 1 ? (ow + 15) / 16 : 1;
+    const int vrows = (oh + r - 1) / r; /* vector groups per column tile */
+    int hp, wp;
+    size_t items; /* work items along dim 1 per image */
+    char name[32] = "gemm_implicit";
+    if (s1 && r == 1) { /* rows in pairs: an odd OH gets one more zero input row */
+        hp = p->h + 2 * p->pad + (oh & 1), wp = tpr * 16 + p->kw - 1;
+        items = (size_t)(oh + 1) / 2 * tpr;
+    } else { /* see kernels/conv.cl on the padded sizes; pairs of vector groups per item */
+        hp = (vrows * r - 1) * p->stride + p->kh;
+        wp = (r == 1 ? tpr * 16 : 16 / r) * p->stride + p->kw - 1;
+        if (wp < p->w + 2 * p->pad) wp = p->w + 2 * p->pad;
+        items = (size_t)vrows * tpr; /* halved over the chunk below */
+        snprintf(name, sizeof name, "gemm_implicit_r%ds%d", r, p->stride);
+    }
     const size_t per_img = (size_t)p->c_in * hp * wp;
     const int nb_max = chunk_for(ctx, p, per_img * sizeof(float));
     conv_scratch s;
     ct_status st = get_scratch_n(ctx, nb_max * per_img, 0, apanel_n(d.cog, ckk, d.g), &s);
     if (st == CT_OK) st = pack_a(ctx, s.ap, wa, d.cog, ckk, d.g);
     cl_kernel kern = NULL;
-    if (st == CT_OK) st = get_kernel(ctx, "gemm_implicit", &kern);
+    if (st == CT_OK) st = get_kernel(ctx, name, &kern);
     for (int n0 = 0; n0 < p->n && st == CT_OK; n0 += nb_max) {
         cl_int nb = chunk_len(p, n0, nb_max), pad = p->pad;
         cl_ulong po = s.col.off;
         st = pad_planes(ctx, s.col, ct_ptr_add(in, n0 * d.in_img), p->c_in, p->h, p->w, hp, wp,
                         pad, nb);
-        const size_t global[3] = {(d.cog + TILE_R - 1) / TILE_R, (size_t)nb * ((oh + 1) / 2) * tpr,
-                                  (size_t)d.g};
+        const size_t per_chunk = s1 && r == 1 ? (size_t)nb * items : ((size_t)nb * items + 1) / 2;
+        const size_t global[3] = {(d.cog + TILE_R - 1) / TILE_R, per_chunk, (size_t)d.g};
         size_t local[3];
         tile_local(global, local);
         cl_int m = (cl_int)d.cog, cg = (cl_int)d.cg, acc = accum, has_bias = bias.mem != NULL;
         cl_ulong a_ps = ckk * TILE_R, a_gs = apanel_n(d.cog, ckk, 1), oo = out.off + n0 * d.out_img;
         cl_ulong bo = bias.off;
         cl_mem bm = bias.mem ? bias.mem : s.col.mem; /* an absent bias still needs a buffer */
+        const ct_karg args[] = {CT_KA(m),        CT_KA(cg),    CT_KA(p->kh),    CT_KA(p->kw),
+                                CT_KA(hp),       CT_KA(wp),    CT_KA(oh),       CT_KA(ow),
+                                CT_KA(p->c_in),  CT_KA(nb),    CT_KA(acc),      CT_KA(s.ap.mem),
+                                CT_KA(s.ap.off), CT_KA(a_ps),  CT_KA(a_gs),     CT_KA(s.col.mem),
+                                CT_KA(po),       CT_KA(out.mem), CT_KA(oo),     CT_KA(bm),
+                                CT_KA(bo),       CT_KA(has_bias)};
+        /* gemm_implicit has no nb argument: drop it */
+        ct_karg pair_args[21];
+        for (int i = 0, j = 0; i < 22; i++)
+            if (i != 9) pair_args[j++] = args[i];
         if (st == CT_OK)
-            st = ct_launch(ctx, kern, 3, global, local,
-                           (ct_karg[]){CT_KA(m), CT_KA(cg), CT_KA(p->kh), CT_KA(p->kw), CT_KA(hp),
-                                       CT_KA(wp), CT_KA(oh), CT_KA(ow), CT_KA(p->c_in), CT_KA(acc),
-                                       CT_KA(s.ap.mem), CT_KA(s.ap.off), CT_KA(a_ps), CT_KA(a_gs),
-                                       CT_KA(s.col.mem), CT_KA(po), CT_KA(out.mem), CT_KA(oo),
-                                       CT_KA(bm), CT_KA(bo), CT_KA(has_bias)},
-                           21);
+            st = s1 && r == 1 ? ct_launch(ctx, kern, 3, global, local, pair_args, 21)
+                              : ct_launch(ctx, kern, 3, global, local, args, 22);
     }
     return st;
 }
@@ -463,7 +498,7 @@ static ct_status conv_implicit(ct_ctx *ctx, ct_ptr out, int accum, ct_ptr in, co
 static ct_status conv_tiled(ct_ctx *ctx, ct_ptr out, int accum, ct_ptr in, const tile_a *wa,
                             ct_ptr bias, const ct_conv2d_p *p)
 {
-    if (use_implicit(p)) return conv_implicit(ctx, out, accum, in, wa, bias, p);
+    if (implicit_rows(p)) return conv_implicit(ctx, out, accum, in, wa, bias, p);
     const conv_dims d = dims_of(p);
     const int nb_max = chunk_images(ctx, p);
     conv_scratch s;
