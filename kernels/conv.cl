@@ -388,10 +388,11 @@ kernel void pad_planes(global const float *in, ulong in_off, global float *out, 
 // feeds output row oy0 with ky = t and row oy0+1 with ky = t-1, so KH+1 rows of vector loads
 // serve 2*KH rows of FMAs. The store masks columns past OW and a second row past OH. bias
 // (C_out) optional; accum 0 writes, 1 adds.
-kernel void gemm_implicit(int m, int cg, int kh, int kw, int hp, int wp, int oh, int ow, int c,
-                          int accum, global const float *a, ulong a_off, ulong a_ps, ulong a_gs,
-                          global const float *in, ulong in_off, global float *out, ulong out_off,
-                          global const float *bias, ulong bias_off, int has_bias)
+inline void implicit_pairs(int m, int cg, const int kh, const int kw, int hp, int wp, int oh,
+                           int ow, int c, int accum, global const float *a, ulong a_off,
+                           ulong a_ps, ulong a_gs, global const float *in, ulong in_off,
+                           global float *out, ulong out_off, global const float *bias,
+                           ulong bias_off, int has_bias)
 {
     int it = get_global_id(0), i0 = it * GEMM_R;
     uint jt = get_global_id(1);
@@ -409,10 +410,12 @@ kernel void gemm_implicit(int m, int cg, int kh, int kw, int hp, int wp, int oh,
     for (int ch = 0; ch < cg; ch++) {
         global const float *bc = bp + (ulong)ch * hp * wp;
         global const float *ac = ap + (ulong)ch * tk;
+#pragma unroll
         for (int t = 0; t <= kh; t++) {
             global const float *brow = bc + t * wp;
             global const float *a0 = ac + t * kw * GEMM_R;  // taps ky = t of row oy
             global const float *a1 = a0 - kw * GEMM_R;      // taps ky = t-1 of row oy+1
+#pragma unroll
             for (int kx = 0; kx < kw; kx++) {
                 float16 bv = vload16(0, brow + kx);
                 if (t < kh) {
@@ -447,6 +450,26 @@ kernel void gemm_implicit(int m, int cg, int kh, int kw, int hp, int wp, int oh,
                 for (int q = 0; q < cols; q++) orow[q] = accum ? orow[q] + t[q] : t[q];
             }
         }
+}
+
+kernel void gemm_implicit(int m, int cg, int kh, int kw, int hp, int wp, int oh, int ow, int c,
+                          int accum, global const float *a, ulong a_off, ulong a_ps, ulong a_gs,
+                          global const float *in, ulong in_off, global float *out, ulong out_off,
+                          global const float *bias, ulong bias_off, int has_bias)
+{
+    implicit_pairs(m, cg, kh, kw, hp, wp, oh, ow, c, accum, a, a_off, a_ps, a_gs, in, in_off, out,
+                   out_off, bias, bias_off, has_bias);
+}
+
+// gemm_implicit for 3x3 windows: the window a compile-time constant, so the tap loops unroll.
+kernel void gemm_implicit_k3(int m, int cg, int kh, int kw, int hp, int wp, int oh, int ow, int c,
+                             int accum, global const float *a, ulong a_off, ulong a_ps,
+                             ulong a_gs, global const float *in, ulong in_off, global float *out,
+                             ulong out_off, global const float *bias, ulong bias_off,
+                             int has_bias)
+{
+    implicit_pairs(m, cg, 3, 3, hp, wp, oh, ow, c, accum, a, a_off, a_ps, a_gs, in, in_off, out,
+                   out_off, bias, bias_off, has_bias);
 }
 
 // ---- implicit GEMM for stride-2 convs and 8-column outputs --------------------------------------
