@@ -472,12 +472,12 @@ kernel void gemm_implicit_k3(int m, int cg, int kh, int kw, int hp, int wp, int 
                    out_off, bias, bias_off, has_bias);
 }
 
-// ---- implicit GEMM for stride-2 convs and 8-column outputs --------------------------------------
+// ---- implicit GEMM for stride-2 convs and 5- to 8-column outputs -------------------------------
 //
 // A "vector group" is 16 output positions of one image taken as R rows of 16/R columns: R = 1
-// for 16-column tiles of a row (ow > 8), R = 2 for 8-wide outputs (an 8x8 stage fills whole
-// float16 lanes; R = 4 for 4-wide ones measured slower than the panel path: its four vload4 and
-// three shuffles per B vector compete with the FMAs). Its B vector for tap
+// for 16-column tiles of a row (ow > 8), R = 2 for 5- to 8-wide outputs (an 8x8 stage fills
+// whole float16 lanes, 7x7 14 of 16; R = 4 for 4-wide ones measured slower than the panel path:
+// its four vload4 and three shuffles per B vector compete with the FMAs). Its B vector for tap
 // (ch, ky, kx) is built from R row loads of the padded input (pad_planes) at stride S (1 or 2:
 // even lanes of a 2x-wide load). R and S are literal constants in each kernel below, so the
 // compiler specialises the loads after inlining. Padded sizes: HP >= (ceil(OH/R)*R - 1)*S + KH

@@ -75,21 +75,29 @@ static void bufs_free(ct_ctx *ctx, bufs *b)
 
 typedef struct {
     const char *name;
-    int c_in, c_out, k, stride, in_div; /* input spatial = size / in_div */
-    int count;                          /* how many convs of this shape xresnet18 has */
+    int c_in, c_out, k, stride, level; /* input spatial: size halved `level` times */
+    int count;                         /* how many convs of this shape xresnet18 has */
 } conv_shape;
 
-/* xresnet18 (fastai): 3-conv stem at size, size/2, size/2; maxpool; stages at size/4 .. /32;
+/* xresnet18 (fastai): 3-conv stem at size, then size/2 twice; maxpool; stages at levels 2 .. 5;
  * strided blocks: 3x3 stride 2 on the conv path, avgpool + 1x1 on the identity path. */
 static const conv_shape conv_shapes[] = {
-    {"stem0 3x3 s2", 3, 32, 3, 2, 1, 1},      {"stem1 3x3", 32, 32, 3, 1, 2, 1},
-    {"stem2 3x3", 32, 64, 3, 1, 2, 1},        {"s1 3x3", 64, 64, 3, 1, 4, 4},
-    {"s2 3x3 s2", 64, 128, 3, 2, 4, 1},       {"s2 3x3", 128, 128, 3, 1, 8, 3},
-    {"s2 id 1x1", 64, 128, 1, 1, 8, 1},       {"s3 3x3 s2", 128, 256, 3, 2, 8, 1},
-    {"s3 3x3", 256, 256, 3, 1, 16, 3},        {"s3 id 1x1", 128, 256, 1, 1, 16, 1},
-    {"s4 3x3 s2", 256, 512, 3, 2, 16, 1},     {"s4 3x3", 512, 512, 3, 1, 32, 3},
-    {"s4 id 1x1", 256, 512, 1, 1, 32, 1},
+    {"stem0 3x3 s2", 3, 32, 3, 2, 0, 1},      {"stem1 3x3", 32, 32, 3, 1, 1, 1},
+    {"stem2 3x3", 32, 64, 3, 1, 1, 1},        {"s1 3x3", 64, 64, 3, 1, 2, 4},
+    {"s2 3x3 s2", 64, 128, 3, 2, 2, 1},       {"s2 3x3", 128, 128, 3, 1, 3, 3},
+    {"s2 id 1x1", 64, 128, 1, 1, 3, 1},       {"s3 3x3 s2", 128, 256, 3, 2, 3, 1},
+    {"s3 3x3", 256, 256, 3, 1, 4, 3},         {"s3 id 1x1", 128, 256, 1, 1, 4, 1},
+    {"s4 3x3 s2", 256, 512, 3, 2, 4, 1},      {"s4 3x3", 512, 512, 3, 1, 5, 3},
+    {"s4 id 1x1", 256, 512, 1, 1, 5, 1},
 };
+
+/* The side after `level` halvings as xresnet does them: 3x3 stride-2 pad-1 convs and maxpool,
+ * and 2x2 ceil-mode avgpools, all give ceil(side / 2). */
+static int side_at(int size, int level)
+{
+    for (int i = 0; i < level; i++) size = (size + 1) / 2;
+    return size;
+}
 
 typedef struct {
     ct_conv2d_p p;
@@ -113,7 +121,7 @@ static ct_status bench_convs(ct_ctx *ctx, int size, int bs, int reps)
            "bwd-w ms", "fwd GF/s", "bwd-d GF/s", "bwd-w GF/s");
     for (size_t i = 0; i < sizeof conv_shapes / sizeof conv_shapes[0]; i++) {
         const conv_shape *s = &conv_shapes[i];
-        int hw = size / s->in_div;
+        int hw = side_at(size, s->level);
         if (hw < 1) continue;
         conv_run r = {{bs, s->c_in, hw, hw, s->c_out, s->k, s->k, s->stride, s->k / 2, 1}, {{0}}};
         int oh = ct_conv2d_out_h(&r.p), ow = ct_conv2d_out_w(&r.p);
@@ -227,11 +235,11 @@ static const mem_op mem_ops[] = {
 
 static ct_status bench_mem(ct_ctx *ctx, int size, int bs, int reps)
 {
-    /* the stem activation (bs, 32, size/2) and a stage-1 activation (bs, 64, size/4) */
-    const int shapes[2][2] = {{32, 2}, {64, 4}};
+    /* a stem activation (bs, 32, level 1) and a stage-1 activation (bs, 64, level 2) */
+    const int shapes[2][2] = {{32, 1}, {64, 2}};
     printf("%-18s %-18s %10s %9s\n", "memory-bound op", "activation", "ms", "GB/s");
     for (int si = 0; si < 2; si++) {
-        int c = shapes[si][0], side = size / shapes[si][1];
+        int c = shapes[si][0], side = side_at(size, shapes[si][1]);
         if (side < 2) continue;
         mem_run r = {bs, c, side * side, {bs, c, side, side, 3, 2, 1, 0}, {{0}}};
         size_t n = (size_t)bs * c * side * side;

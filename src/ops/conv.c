@@ -423,16 +423,17 @@ static int use_implicit(const ct_conv2d_p *p)
 
 /* Rows per float16 vector of the forward implicit GEMM (kernels/conv.cl gemm_implicit and
  * gemm_implicit_r{1,2}s{1,2}), 0 where convs take the im2col-panel path: windowed convs of
- * stride 1 or 2 whose outputs are 8 wide (2 rows per vector) or fill 16-column tiles by the
- * use_implicit rule (1 row). At 128 px, batch 32, the 8x8 stage's 3x3 convs went from 32.0 to
- * 20.0 ms of CPU forward (and as flipped data gradients), the stride-2 convs from 20.1, 15.7
- * and 8.8 to 14.2, 12.7 and 5.3; 4-wide outputs as 4 rows per vector measured slower than the
- * panels (s4 3x3: 32.5 against 24.7 ms). */
+ * stride 1 or 2 whose outputs are 5-8 wide (2 rows per vector, columns past OW masked) or fill
+ * 16-column tiles by the use_implicit rule (1 row). At 128 px, batch 32, the 8x8 stage's 3x3
+ * convs went from 32.0 to 20.0 ms of CPU forward (and as flipped data gradients), the stride-2
+ * convs from 20.1, 15.7 and 8.8 to 14.2, 12.7 and 5.3; at 28 px, batch 128, the 7x7 stage's
+ * from 14.0 to 6.0. 4-wide outputs as 4 rows per vector measured slower than the panels (s4
+ * 3x3 at 128 px: 32.5 against 24.7 ms). */
 static int implicit_rows(const ct_conv2d_p *p)
 {
     if (implicit_off() || p->kh * p->kw == 1 || p->stride > 2) return 0;
     int ow = ct_conv2d_out_w(p), tpr = (ow + 15) / 16;
-    if (ow == 8) return 2;
+    if (ow >= 5 && ow <= 8) return 2;
     return tpr * 16 - ow <= tpr * 4;
 }
 
