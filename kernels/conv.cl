@@ -578,21 +578,22 @@ IMPLICIT_RS_KERNEL(gemm_implicit_r2s2, 2, 2)
 
 // Weight gradient of a stride-1 3x3 conv as an implicit GEMM: dw[co][ch][ky][kx] +=
 // sum over images and positions of dout[n][co][oy][ox] * in[n][ch][oy+ky-pad][ox+kx-pad].
-// `in` padded as for gemm_implicit (pad_planes, width wp >= ceil(OW/16)*16 + 2), dout padded to
-// (NB, C_out, OH, wpd = ceil(OW/16)*16) with zero columns, so lanes past OW add nothing. Work
-// item (pair of output channels, input channel of the group, g) keeps 2 x 9 float16
-// accumulators over 16-column row segments, then reduces them across lanes.
-kernel void wgrad3x3_implicit(int cog, int cg, int hp, int wp, int oh, int ow, int wpd, int c_in,
-                              int nb, global const float *in, ulong in_off,
-                              global const float *dout, ulong dout_off, global float *dw,
-                              ulong dw_off)
+// `in` padded as for gemm_implicit (pad_planes), dout padded to (NB, C_out, OH, wpd) with zero
+// columns (and rows), so lanes past OW add nothing. r = 1: wpd = ceil(OW/16)*16, 16-column row
+// segments, in width wp >= wpd + 2; r = 2 (5- to 8-wide outputs): wpd = 8 and OH even (the host
+// pads a row), a float16 holds two dout rows, in width wp >= 10. Work item (pair of output
+// channels, input channel of the group, g) keeps 2 x 9 float16 accumulators, then reduces them
+// across lanes.
+inline void wgrad3x3_rows(int cog, int cg, int hp, int wp, int oh, int ow, int wpd, int c_in,
+                          int nb, global const float *in, ulong in_off, global const float *dout,
+                          ulong dout_off, global float *dw, ulong dw_off, const int r)
 {
     int co0 = get_global_id(0) * 2, ch = get_global_id(1);
     uint g = get_global_id(2);
     if (co0 >= cog || ch >= cg) return;
     int two = cog - co0 < 2 ? 1 : 2;
     int c_out = (int)get_global_size(2) * cog;
-    int tpr = wpd / 16;
+    int tpr = r == 1 ? wpd / 16 : 1;
     float16 acc[2][9];
 #pragma unroll
     for (int a = 0; a < 2; a++)
@@ -603,7 +604,7 @@ kernel void wgrad3x3_implicit(int cog, int cg, int hp, int wp, int oh, int ow, i
         global const float *ib = in + in_off + ((ulong)n * c_in + g * cg + ch) * hp * wp;
         global const float *da = dout + dout_off + ((ulong)n * c_out + coa) * oh * wpd;
         global const float *db = dout + dout_off + ((ulong)n * c_out + cob) * oh * wpd;
-        for (int oy = 0; oy < oh; oy++)
+        for (int oy = 0; oy < oh; oy += r)
             for (int t = 0; t < tpr; t++) {
                 float16 d0 = vload16(0, da + (ulong)oy * wpd + t * 16);
                 float16 d1 = vload16(0, db + (ulong)oy * wpd + t * 16);
@@ -612,7 +613,8 @@ kernel void wgrad3x3_implicit(int cog, int cg, int hp, int wp, int oh, int ow, i
                     global const float *row = ib + (ulong)(oy + ky) * wp + t * 16;
 #pragma unroll
                     for (int kx = 0; kx < 3; kx++) {
-                        float16 x = vload16(0, row + kx);
+                        float16 x = r == 1 ? vload16(0, row + kx)
+                                           : (float16)(vload8(0, row + kx), vload8(0, row + wp + kx));
                         acc[0][ky * 3 + kx] = fma(d0, x, acc[0][ky * 3 + kx]);
                         acc[1][ky * 3 + kx] = fma(d1, x, acc[1][ky * 3 + kx]);
                     }
@@ -623,6 +625,24 @@ kernel void wgrad3x3_implicit(int cog, int cg, int hp, int wp, int oh, int ow, i
         global float *o = dw + dw_off + ((ulong)(g * cog + co0 + a) * cg + ch) * 9;
         for (int t = 0; t < 9; t++) o[t] += hsum16(acc[a][t]);
     }
+}
+
+kernel void wgrad3x3_implicit(int cog, int cg, int hp, int wp, int oh, int ow, int wpd, int c_in,
+                              int nb, global const float *in, ulong in_off,
+                              global const float *dout, ulong dout_off, global float *dw,
+                              ulong dw_off)
+{
+    wgrad3x3_rows(cog, cg, hp, wp, oh, ow, wpd, c_in, nb, in, in_off, dout, dout_off, dw, dw_off,
+                  1);
+}
+
+kernel void wgrad3x3_implicit_r2(int cog, int cg, int hp, int wp, int oh, int ow, int wpd,
+                                 int c_in, int nb, global const float *in, ulong in_off,
+                                 global const float *dout, ulong dout_off, global float *dw,
+                                 ulong dw_off)
+{
+    wgrad3x3_rows(cog, cg, hp, wp, oh, ow, wpd, c_in, nb, in, in_off, dout, dout_off, dw, dw_off,
+                  2);
 }
 
 // Weight gradient of a 1x1 stride-1 unpadded conv: dw_g (Cog, Cg) += sum over images and
