@@ -21,7 +21,7 @@ static ct_status run_act(ct_ctx *ctx, ct_act act, const char *name, size_t n, co
 {
     char opts[32];
     snprintf(opts, sizeof opts, "-DACT_KIND=%d", (int)act);
-    return ct_launch_1d(ctx, "act.cl", name, opts, n, args, nargs);
+    return ct_launch_1d(ctx, "act.cl", name, opts, (n + 15) / 16, args, nargs); /* 16 each */
 }
 
 ct_status ct_act_forward(ct_ctx *ctx, ct_act act, ct_ptr out, ct_ptr in, size_t n)
