@@ -209,7 +209,7 @@ int main(void)
     t_rng r;
     t_rng_seed(&r, 11);
     const int shapes[][4] = {{1, 1, 1, 1}, {3, 5, 7, 7}, {1, 3, 13, 13}, {3, 64, 32, 32},
-                             {1, 64, 7, 13}, {3, 1, 6, 6}};
+                             {1, 64, 7, 13}, {3, 1, 6, 6}, {1, 3, 9, 70}};
     /* k, stride, pad, ceil: stem, idpath, ceil with padding, overlapping stride 1, k2 s1 */
     const int cfgs[][4] = {{3, 2, 1, 0}, {2, 2, 0, 1}, {3, 2, 1, 1}, {3, 1, 1, 0}, {2, 1, 0, 1}};
     const char *goldens[] = {"pool_max_stem.bin", "pool_max_stem32.bin", "pool_max_ceil.bin",
