@@ -110,6 +110,9 @@ kernel void bias_backward(global float *dbias, ulong dbias_off, global const flo
 #ifndef GEMM_R
 #define GEMM_R 8 // rows of C per work item (each row a float16 accumulator)
 #endif
+#ifndef WG_CO
+#define WG_CO 2 // output channels per work item of the 3x3 implicit weight gradient
+#endif
 
 // Panel B <- im2col of in (NB, C, H, W) for `groups` groups of Kg = C*KH*KW/groups rows:
 // B_g (K = Kg, N = NB*OH*OW), B_g[k][j] = col[g*Kg + k][j] (forward and data-gradient GEMMs),
@@ -588,26 +591,28 @@ inline void wgrad3x3_rows(int cog, int cg, int hp, int wp, int oh, int ow, int w
                           int nb, global const float *in, ulong in_off, global const float *dout,
                           ulong dout_off, global float *dw, ulong dw_off, const int r)
 {
-    int co0 = get_global_id(0) * 2, ch = get_global_id(1);
+    int co0 = get_global_id(0) * WG_CO, ch = get_global_id(1);
     uint g = get_global_id(2);
     if (co0 >= cog || ch >= cg) return;
-    int two = cog - co0 < 2 ? 1 : 2;
+    int nco = cog - co0 < WG_CO ? cog - co0 : WG_CO;
     int c_out = (int)get_global_size(2) * cog;
     int tpr = r == 1 ? wpd / 16 : 1;
-    float16 acc[2][9];
+    float16 acc[WG_CO][9];
 #pragma unroll
-    for (int a = 0; a < 2; a++)
+    for (int a = 0; a < WG_CO; a++)
 #pragma unroll
         for (int t = 0; t < 9; t++) acc[a][t] = (float16)(0.0f);
-    uint coa = g * cog + co0, cob = g * cog + co0 + two - 1;
     for (int n = 0; n < nb; n++) {
         global const float *ib = in + in_off + ((ulong)n * c_in + g * cg + ch) * hp * wp;
-        global const float *da = dout + dout_off + ((ulong)n * c_out + coa) * oh * wpd;
-        global const float *db = dout + dout_off + ((ulong)n * c_out + cob) * oh * wpd;
+        global const float *dp[WG_CO];
+#pragma unroll
+        for (int a = 0; a < WG_CO; a++) // channels past the edge repeat the last (never stored)
+            dp[a] = dout + dout_off + ((ulong)n * c_out + g * cog + co0 + min(a, nco - 1)) * oh * wpd;
         for (int oy = 0; oy < oh; oy += r)
             for (int t = 0; t < tpr; t++) {
-                float16 d0 = vload16(0, da + (ulong)oy * wpd + t * 16);
-                float16 d1 = vload16(0, db + (ulong)oy * wpd + t * 16);
+                float16 d[WG_CO];
+#pragma unroll
+                for (int a = 0; a < WG_CO; a++) d[a] = vload16(0, dp[a] + (ulong)oy * wpd + t * 16);
 #pragma unroll
                 for (int ky = 0; ky < 3; ky++) {
                     global const float *row = ib + (ulong)(oy + ky) * wp + t * 16;
@@ -615,13 +620,14 @@ inline void wgrad3x3_rows(int cog, int cg, int hp, int wp, int oh, int ow, int w
                     for (int kx = 0; kx < 3; kx++) {
                         float16 x = r == 1 ? vload16(0, row + kx)
                                            : (float16)(vload8(0, row + kx), vload8(0, row + wp + kx));
-                        acc[0][ky * 3 + kx] = fma(d0, x, acc[0][ky * 3 + kx]);
-                        acc[1][ky * 3 + kx] = fma(d1, x, acc[1][ky * 3 + kx]);
+#pragma unroll
+                        for (int a = 0; a < WG_CO; a++)
+                            acc[a][ky * 3 + kx] = fma(d[a], x, acc[a][ky * 3 + kx]);
                     }
                 }
             }
     }
-    for (int a = 0; a < two; a++) {
+    for (int a = 0; a < nco; a++) {
         global float *o = dw + dw_off + ((ulong)(g * cog + co0 + a) * cg + ch) * 9;
         for (int t = 0; t < 9; t++) o[t] += hsum16(acc[a][t]);
     }

@@ -17,6 +17,9 @@
 
 #define TILE_R 8 /* GEMM_R of kernels/conv.cl: rows of C per gemm_tile work item */
 #define PACK_KB 16 /* PACK_KB of kernels/conv.cl: values of k per pack_a work item */
+#ifndef WGRAD_CO
+#define WGRAD_CO 3 /* WG_CO of kernels/conv.cl: output channels per 3x3 weight-gradient item */
+#endif
 
 /* Scratch budget for one chunk of images (columns + packed GEMM operand), in bytes. */
 #define CONV_SCRATCH_BUDGET ((size_t)64 << 20)
@@ -52,19 +55,19 @@ static ct_status check_p(const ct_conv2d_p *p, const char *what)
 /* conv.cl's build options: the 1-D work-group size and the GEMM tile rows */
 static const char *conv_opts(ct_ctx *ctx, char *buf, size_t n)
 {
-    snprintf(buf, n, "-DCONV_WG=%zu -DGEMM_R=%d", ct_ctx_wg1d(ctx), TILE_R);
+    snprintf(buf, n, "-DCONV_WG=%zu -DGEMM_R=%d -DWG_CO=%d", ct_ctx_wg1d(ctx), TILE_R, WGRAD_CO);
     return buf;
 }
 
 static ct_status get_kernel(ct_ctx *ctx, const char *name, cl_kernel *k)
 {
-    char opts[48];
+    char opts[64];
     return ct_kernel_get(ctx, "conv.cl", name, conv_opts(ctx, opts, sizeof opts), k);
 }
 
 static ct_status launch1d(ct_ctx *ctx, const char *name, size_t n, const ct_karg *args, int nargs)
 {
-    char opts[48];
+    char opts[64];
     return ct_launch_1d(ctx, "conv.cl", name, conv_opts(ctx, opts, sizeof opts), n, args, nargs);
 }
 
@@ -618,7 +621,7 @@ static ct_status backward_weight_implicit(ct_ctx *ctx, ct_ptr dw, ct_ptr dout, c
         if (st == CT_OK)
             st = pad_planes(ctx, s.pk, ct_ptr_add(dout, n0 * d.out_img), p->c_out, oh, ow, ohp,
                             wpd, 0, nb);
-        const size_t global[3] = {(d.cog + 1) / 2, d.cg, (size_t)d.g};
+        const size_t global[3] = {(d.cog + WGRAD_CO - 1) / WGRAD_CO, d.cg, (size_t)d.g};
         size_t local[3];
         tile_local(global, local);
         cl_int cog = (cl_int)d.cog, cg = (cl_int)d.cg;
