@@ -584,9 +584,9 @@ IMPLICIT_RS_KERNEL(gemm_implicit_r2s2, 2, 2)
 // `in` padded as for gemm_implicit (pad_planes), dout padded to (NB, C_out, OH, wpd) with zero
 // columns (and rows), so lanes past OW add nothing. r = 1: wpd = ceil(OW/16)*16, 16-column row
 // segments, in width wp >= wpd + 2; r = 2 (5- to 8-wide outputs): wpd = 8 and OH even (the host
-// pads a row), a float16 holds two dout rows, in width wp >= 10. Work item (pair of output
-// channels, input channel of the group, g) keeps 2 x 9 float16 accumulators, then reduces them
-// across lanes.
+// pads a row), a float16 holds two dout rows, in width wp >= 10. Work item (WG_CO output
+// channels, input channel of the group, g) keeps WG_CO x 9 float16 accumulators (27 of the 32
+// AVX-512 registers at 3), then reduces them across lanes.
 inline void wgrad3x3_rows(int cog, int cg, int hp, int wp, int oh, int ow, int wpd, int c_in,
                           int nb, global const float *in, ulong in_off, global const float *dout,
                           ulong dout_off, global float *dw, ulong dw_off, const int r)
