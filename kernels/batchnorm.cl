@@ -26,6 +26,21 @@ inline void bn_kahan(float2 *s, float2 *c, float2 v)
     *s = t;
 }
 
+#ifndef BN_ACT
+// 1: a ReLU fused after the batchnorm: the forwards write relu(bn(x)); the backward takes the
+// gradient of that output and the output itself (y), and sees dy where y > 0, else 0
+#define BN_ACT 0
+#endif
+#if BN_ACT
+#define BN_RELU(v) fmax((v), 0.0f)
+#define BN_DY8(pdy, py, j) select((float8)(0.0f), vload8(0, (pdy) + (j)), vload8(0, (py) + (j)) > 0.0f)
+#define BN_DY1(pdy, py, j) ((py)[j] > 0.0f ? (pdy)[j] : 0.0f)
+#else
+#define BN_RELU(v) (v)
+#define BN_DY8(pdy, py, j) vload8(0, (pdy) + (j))
+#define BN_DY1(pdy, py, j) ((pdy)[j])
+#endif
+
 #ifndef BN_CONTIG
 // 0: work items interleave over a channel's elements, one at a time (coalesced on GPUs);
 // 1: each work item takes one contiguous run, read 8 wide (CPU devices: caches and SIMD)
@@ -133,23 +148,25 @@ inline float2 bn_run_moments(global const float *px, uint len, float shift)
     return s;
 }
 
-// (sum dy, sum dy * (x - mean) * rstd)
-inline float2 bn_run_dy(global const float *pdy, global const float *px, uint len, float mean,
-                        float rstd)
+// (sum dy, sum dy * (x - mean) * rstd); dy through the fused ReLU's mask (py) with BN_ACT
+inline float2 bn_run_dy(global const float *pdy, global const float *py, global const float *px,
+                        uint len, float mean, float rstd)
 {
     float2 s = (float2)(0.0f, 0.0f);
     uint j = 0;
 #if BN_CONTIG
     float8 s1 = 0.0f, s2 = 0.0f;
     for (; j + 8 <= len; j += 8) {
-        float8 g = vload8(0, pdy + j);
+        float8 g = BN_DY8(pdy, py, j);
         s1 += g;
         s2 += g * (vload8(0, px + j) - mean) * rstd;
     }
     s = (float2)(bn_hsum8(s1), bn_hsum8(s2));
 #endif
-    for (; j < len; j++)
-        s += (float2)(pdy[j], pdy[j] * (px[j] - mean) * rstd);
+    for (; j < len; j++) {
+        float g = BN_DY1(pdy, py, j);
+        s += (float2)(g, g * (px[j] - mean) * rstd);
+    }
     return s;
 }
 
@@ -202,10 +219,10 @@ kernel void bn_forward_train(global float *out, ulong out_off, global float *sav
         uint j = 0;
 #if BN_CONTIG
         for (; j + 8 <= q.len; j += 8)
-            vstore8((vload8(0, px + j) - mean) * g + b, 0, po + j);
+            vstore8(BN_RELU((vload8(0, px + j) - mean) * g + b), 0, po + j);
 #endif
         for (; j < q.len; j++)
-            po[j] = (px[j] - mean) * g + b;
+            po[j] = BN_RELU((px[j] - mean) * g + b);
     }
 }
 
@@ -220,22 +237,24 @@ kernel void bn_forward_eval(global float *out, ulong out_off, global const float
     if (i >= total) return;
     uint ch = (uint)((i / (uint)hw) % (uint)c);
     float g = gamma[gamma_off + ch] * rsqrt(run_var[run_var_off + ch] + eps);
-    out[out_off + i] = (x[x_off + i] - run_mean[run_mean_off + ch]) * g + beta[beta_off + ch];
+    out[out_off + i] = BN_RELU((x[x_off + i] - run_mean[run_mean_off + ch]) * g + beta[beta_off + ch]);
 }
 
 // One work-group per channel. Backward of bn_forward_train with xhat = (x - mean) * rstd, M = N*HW:
 //   dbeta += sum dy; dgamma += sum dy*xhat;
 //   dx = / += gamma * rstd * (dy - sum(dy)/M - xhat * sum(dy*xhat)/M)   (skipped when has_dx = 0)
+// With BN_ACT, dy is the fused ReLU's output gradient masked by its output y (read only then).
 kernel void bn_backward(global float *dx, ulong dx_off, int accum, int has_dx, global float *dgamma,
                         ulong dgamma_off, global float *dbeta, ulong dbeta_off,
-                        global const float *dy, ulong dy_off, global const float *x, ulong x_off,
+                        global const float *dy, ulong dy_off, global const float *y, ulong y_off,
+                        global const float *x, ulong x_off,
                         global const float *gamma, ulong gamma_off, global const float *save_mean,
                         ulong save_mean_off, global const float *save_rstd, ulong save_rstd_off,
                         int n, int c, int hw, local float2 *red)
 {
     uint ch = get_group_id(0);
     ulong base = (ulong)ch * (ulong)hw, chw = (ulong)c * (ulong)hw;
-    global const float *xc = x + x_off + base, *dyc = dy + dy_off + base;
+    global const float *xc = x + x_off + base, *dyc = dy + dy_off + base, *yc = y + y_off + base;
     float m = (float)n * (float)hw;
     bn_range r = bn_range_of((uint)n, (uint)hw);
     float mean = save_mean[save_mean_off + ch], rstd = save_rstd[save_rstd_off + ch];
@@ -243,7 +262,8 @@ kernel void bn_backward(global float *dx, ulong dx_off, int accum, int has_dx, g
     float2 s = (float2)(0.0f, 0.0f), sc = s; // (sum dy, sum dy*xhat)
     BN_FOR_RUNS(r, q)
     {
-        bn_kahan(&s, &sc, bn_run_dy(dyc + BN_REL(q), xc + BN_REL(q), q.len, mean, rstd));
+        bn_kahan(&s, &sc,
+                 bn_run_dy(dyc + BN_REL(q), yc + BN_REL(q), xc + BN_REL(q), q.len, mean, rstd));
     }
     float2 sum = bn_wg_sum2(red, s);
 
@@ -256,17 +276,17 @@ kernel void bn_backward(global float *dx, ulong dx_off, int accum, int has_dx, g
     global float *dxc = dx + dx_off + base;
     BN_FOR_RUNS(r, q)
     {
-        global const float *px = xc + BN_REL(q), *pdy = dyc + BN_REL(q);
+        global const float *px = xc + BN_REL(q), *pdy = dyc + BN_REL(q), *py = yc + BN_REL(q);
         global float *pdx = dxc + BN_REL(q);
         uint j = 0;
 #if BN_CONTIG
         for (; j + 8 <= q.len; j += 8) {
-            float8 v = k * (vload8(0, pdy + j) - mdy - (vload8(0, px + j) - mean) * rstd * mdyx);
+            float8 v = k * (BN_DY8(pdy, py, j) - mdy - (vload8(0, px + j) - mean) * rstd * mdyx);
             vstore8(accum ? vload8(0, pdx + j) + v : v, 0, pdx + j);
         }
 #endif
         for (; j < q.len; j++) {
-            float v = k * (pdy[j] - mdy - (px[j] - mean) * rstd * mdyx);
+            float v = k * (BN_DY1(pdy, py, j) - mdy - (px[j] - mean) * rstd * mdyx);
             pdx[j] = accum ? pdx[j] + v : v;
         }
     }

@@ -60,7 +60,7 @@ static void one_case(ct_ctx *ctx, t_rng *r, int n, int c, int hw, float offset, 
            RM = g_put(ctx, rm, c), RV = g_put(ctx, rv, c), DX = g_put(ctx, dx0, e),
            DG = g_put(ctx, dg0, c), DB = g_put(ctx, db0, c), OUT = g_put(ctx, NULL, e),
            SM = g_put(ctx, NULL, c), SR = g_put(ctx, NULL, c);
-    ct_bn_p p = {n, c, hw, 1e-5f, 0.1f};
+    ct_bn_p p = {n, c, hw, 1e-5f, 0.1f, CT_ACT_NONE};
 
     if (m < 2) {
         /* PyTorch refuses training-mode batch statistics of one value per channel */
@@ -128,6 +128,66 @@ static void one_case(ct_ctx *ctx, t_rng *r, int n, int c, int hw, float offset, 
     free(x), free(dy), free(dx0), free(g), free(b), free(rm), free(rv), free(dg0), free(db0);
     free(xd), free(dyd), free(gd), free(bd), free(rmd), free(rvd), free(rm2), free(rv2);
     free(out), free(mean), free(rstd), free(dx), free(dgam), free(dbet), free(eval);
+}
+
+/* A ReLU fused after the batchnorm (ct_bn_p.act): the forwards against relu(reference), the
+ * backward (ct_bn_backward_act) against the reference backward of dz masked by the device's
+ * own output (> 0), as the unfused ReLU's backward would hand it on. */
+static void relu_case(ct_ctx *ctx, t_rng *r, int n, int c, int hw, int accum)
+{
+    size_t e = (size_t)n * c * hw;
+    float *x = malloc(e * 4), *dz = malloc(e * 4), *dx0 = malloc(e * 4), *z = malloc(e * 4),
+          *g = malloc(c * 4), *b = malloc(c * 4), *ones = malloc(c * 4), *zeros = calloc(c, 4);
+    t_fill_normal(r, x, e, 2.0f);
+    t_fill_normal(r, dz, e, 1.0f);
+    t_fill_uniform(r, dx0, e, -1, 1);
+    t_fill_uniform(r, g, c, 0.5f, 1.5f);
+    t_fill_uniform(r, b, c, -0.5f, 0.5f);
+    for (int i = 0; i < c; i++) ones[i] = 1.0f;
+    double *xd = t_to_double(x, e), *gd = t_to_double(g, c), *bd = t_to_double(b, c);
+    double *out = malloc(e * 8), *dy = malloc(e * 8), *dx = malloc(e * 8), *dgam = malloc(c * 8),
+           *dbet = malloc(c * 8), *rm = calloc(c, 8), *rv = malloc(c * 8);
+    for (int i = 0; i < c; i++) rv[i] = 1.0;
+    char shape[96];
+    snprintf(shape, sizeof shape, "N%d C%d HW%d accum%d (relu fused)", n, c, hw, accum);
+    cl_mem X = g_put(ctx, x, e), DZ = g_put(ctx, dz, e), G = g_put(ctx, g, c), B = g_put(ctx, b, c),
+           RM = g_put(ctx, zeros, c), RV = g_put(ctx, ones, c), DX = g_put(ctx, dx0, e),
+           DG = g_put(ctx, zeros, c), DB = g_put(ctx, zeros, c), Z = g_put(ctx, NULL, e),
+           SM = g_put(ctx, NULL, c), SR = g_put(ctx, NULL, c);
+    ct_bn_p p = {n, c, hw, 1e-5f, 0.1f, CT_ACT_RELU};
+    T_OK(ct_bn_forward_train(ctx, g_ptr(Z), g_ptr(SM), g_ptr(SR), g_ptr(RM), g_ptr(RV), g_ptr(X),
+                             g_ptr(G), g_ptr(B), &p));
+    ref_bn_forward_train(out, NULL, NULL, rm, rv, xd, gd, bd, n, c, hw, 1e-5, 0.1);
+    for (size_t i = 0; i < e; i++) out[i] = out[i] > 0 ? out[i] : 0;
+    cmp(ctx, "bn+relu train out", shape, Z, out, e, 2e-5, 1e-4);
+    T_OK(ct_buf_read(ctx, Z, G_OFF * 4, e * 4, z));
+    for (size_t i = 0; i < e; i++) dy[i] = z[i] > 0 ? dz[i] : 0.0;
+    T_OK(ct_bn_backward_act(ctx, g_ptr(DX), accum, g_ptr(DG), g_ptr(DB), g_ptr(DZ), g_ptr(Z),
+                            g_ptr(X), g_ptr(G), g_ptr(SM), g_ptr(SR), &p));
+    ref_bn_backward(dx, dgam, dbet, dy, xd, gd, n, c, hw, 1e-5);
+    for (size_t i = 0; i < e; i++) dx[i] += accum ? dx0[i] : 0;
+    double m = (double)n * hw;
+    cmp(ctx, "bn+relu backward dx", shape, DX, dx, e, 2e-5, 1e-4);
+    cmp(ctx, "bn+relu backward dgamma", shape, DG, dgam, c, 1e-5 * sqrt(m), 1e-4);
+    cmp(ctx, "bn+relu backward dbeta", shape, DB, dbet, c, 1e-5 * sqrt(m), 1e-5);
+    /* eval: relu of the running-stat normalisation (running stats 0 and 1 uploaded again) */
+    T_OK(ct_buf_write(ctx, RM, G_OFF * 4, c * 4, zeros));
+    T_OK(ct_buf_write(ctx, RV, G_OFF * 4, c * 4, ones));
+    T_OK(ct_bn_forward_eval(ctx, g_ptr(Z), g_ptr(X), g_ptr(G), g_ptr(B), g_ptr(RM), g_ptr(RV), &p));
+    for (int i = 0; i < c; i++) rm[i] = 0, rv[i] = 1;
+    ref_bn_forward_eval(out, xd, gd, bd, rm, rv, n, c, hw, 1e-5);
+    for (size_t i = 0; i < e; i++) out[i] = out[i] > 0 ? out[i] : 0;
+    cmp(ctx, "bn+relu eval out", shape, Z, out, e, 1e-5, 1e-5);
+    /* the unfused entry points refuse the other's parameters */
+    T_CHECK(ct_bn_backward(ctx, g_ptr(DX), 0, g_ptr(DG), g_ptr(DB), g_ptr(DZ), g_ptr(X), g_ptr(G),
+                           g_ptr(SM), g_ptr(SR), &p) == CT_ERR_INVALID_ARG,
+            "ct_bn_backward with act relu must be refused (%s)", shape);
+    ct_error_clear();
+    cl_mem all[] = {X, DZ, G, B, RM, RV, DX, DG, DB, Z, SM, SR};
+    free_all(ctx, all, sizeof all / sizeof all[0]);
+    free(x), free(dz), free(dx0), free(z), free(g), free(b), free(ones), free(zeros);
+    free(xd), free(gd), free(bd), free(out), free(dy), free(dx), free(dgam), free(dbet), free(rm);
+    free(rv);
 }
 
 /* L = sum dy * bn(x; gamma, beta) in double */
@@ -227,7 +287,7 @@ static void golden_train(ct_ctx *ctx)
                    RM = g_put(ctx, rm0, c), RV = g_put(ctx, rv0, c), DY = g_put(ctx, dy, e),
                    OUT = g_put(ctx, NULL, e), DX = g_put(ctx, NULL, e), SM = g_put(ctx, NULL, c),
                    SR = g_put(ctx, NULL, c), DG = g_put(ctx, zero, c), DB = g_put(ctx, zero, c);
-            ct_bn_p p = {n, c, hw, 1e-5f, 0.1f};
+            ct_bn_p p = {n, c, hw, 1e-5f, 0.1f, CT_ACT_NONE};
             T_OK(ct_bn_forward_train(ctx, g_ptr(OUT), g_ptr(SM), g_ptr(SR), g_ptr(RM), g_ptr(RV),
                                      g_ptr(X), g_ptr(G), g_ptr(B), &p));
             T_OK(ct_bn_backward(ctx, g_ptr(DX), 0, g_ptr(DG), g_ptr(DB), g_ptr(DY), g_ptr(X),
@@ -273,7 +333,7 @@ static void golden_eval(ct_ctx *ctx)
         if (g && b && rm && rv && want) {
             cl_mem X = g_put(ctx, x, e), G = g_put(ctx, g, c), B = g_put(ctx, b, c),
                    RM = g_put(ctx, rm, c), RV = g_put(ctx, rv, c), OUT = g_put(ctx, NULL, e);
-            ct_bn_p p = {n, c, hw, 1e-5f, 0.1f};
+            ct_bn_p p = {n, c, hw, 1e-5f, 0.1f, CT_ACT_NONE};
             T_OK(ct_bn_forward_eval(ctx, g_ptr(OUT), g_ptr(X), g_ptr(G), g_ptr(B), g_ptr(RM),
                                     g_ptr(RV), &p));
             double *wd = t_to_double(want, e);
@@ -306,6 +366,9 @@ int main(void)
         one_case(ctx, &r, 3, 5, 32 * 32, 1000.0f, 1); /* large mean: needs the two-pass variance */
         one_case(ctx, &r, 2, 3, 1, 0.0f, 0);          /* N*HW = 2: unbiased factor 2 */
         one_case(ctx, &r, 3, 2, 37, 0.0f, 1);         /* runs that end mid-vector */
+        relu_case(ctx, &r, 3, 5, 13 * 13, 0);
+        relu_case(ctx, &r, 2, 64, 7 * 7, 1);
+        relu_case(ctx, &r, 1, 3, 37, 1);
         golden_train(ctx);
         golden_eval(ctx);
     }
@@ -316,7 +379,7 @@ int main(void)
     fd_case(&r, 2, 1, 1);
 
     /* bad arguments are refused with a message, not launched */
-    ct_bn_p bad = {0, 3, 4, 1e-5f, 0.1f};
+    ct_bn_p bad = {0, 3, 4, 1e-5f, 0.1f, CT_ACT_NONE};
     T_CHECK(ct_bn_forward_eval(ctx, CT_PTR_NULL, CT_PTR_NULL, CT_PTR_NULL, CT_PTR_NULL, CT_PTR_NULL,
                                CT_PTR_NULL, &bad) == CT_ERR_INVALID_ARG,
             "N = 0 must be refused");

@@ -163,7 +163,7 @@ static void one_case(ct_ctx *ctx, t_rng *r, const block_case *cs)
     for (int i = 0; i < 8; i++) stats[i] = g_put(ctx, i % 4 == 3 ? ones : zc, c);
     grads[0] = g_put(ctx, zw, nw), grads[1] = g_put(ctx, zw, nw);
     for (int i = 2; i < 6; i++) grads[i] = g_put(ctx, zc, c);
-    ct_bn_p bp = {cs->n, cs->c, b.hw, (float)BN_EPS, (float)BN_MOM};
+    ct_bn_p bp = {cs->n, cs->c, b.hw, (float)BN_EPS, (float)BN_MOM, CT_ACT_NONE};
     const ct_conv2d_p *p = &b.p;
     /* stats: bn1 mean, rstd, run_mean, run_var, then bn2 likewise */
     ct_ptr s1m = g_ptr(stats[0]), s1r = g_ptr(stats[1]), s2m = g_ptr(stats[4]), s2r = g_ptr(stats[5]);

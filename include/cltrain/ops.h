@@ -73,12 +73,15 @@ CT_NODISCARD ct_status ct_linear_backward(ct_ctx *ctx, ct_ptr din, int accum, ct
                                           ct_ptr dout, ct_ptr in, ct_ptr w, int n, int in_f,
                                           int out_f);
 
+typedef enum { CT_ACT_NONE = 0, CT_ACT_RELU, CT_ACT_MISH, CT_ACT_SIGMOID } ct_act;
+
 /* ---- batchnorm2d (kernels/batchnorm.cl) ------------------------------------------------------ */
 
 typedef struct {
     int n, c, hw;   /* (N, C, H*W) */
     float eps;      /* 1e-5 */
     float momentum; /* 0.1: running = (1 - m) running + m batch (unbiased var) */
+    ct_act act;     /* CT_ACT_NONE (0), or CT_ACT_RELU fused: out = relu(batchnorm(in)) */
 } ct_bn_p;
 
 /* Training mode: normalise with the batch mean and biased variance, save mean and rstd (C each)
@@ -90,14 +93,21 @@ CT_NODISCARD ct_status ct_bn_forward_train(ct_ctx *ctx, ct_ptr out, ct_ptr save_
 CT_NODISCARD ct_status ct_bn_forward_eval(ct_ctx *ctx, ct_ptr out, ct_ptr in, ct_ptr gamma,
                                           ct_ptr beta, ct_ptr run_mean, ct_ptr run_var,
                                           const ct_bn_p *p);
-/* Backward of the training-mode forward (din written/accumulated, dgamma/dbeta accumulate). */
+/* Backward of the training-mode forward (din written/accumulated, dgamma/dbeta accumulate).
+ * p->act must be CT_ACT_NONE: a fused ReLU's backward is ct_bn_backward_act. */
 CT_NODISCARD ct_status ct_bn_backward(ct_ctx *ctx, ct_ptr din, int accum, ct_ptr dgamma,
                                       ct_ptr dbeta, ct_ptr dout, ct_ptr in, ct_ptr gamma,
                                       ct_ptr save_mean, ct_ptr save_rstd, const ct_bn_p *p);
+/* Backward of a forward with p->act = CT_ACT_RELU from the gradient of the activation's output
+ * (dact) and that output (act_out): the batchnorm sees dact where act_out > 0, else 0 (ReLU's
+ * backward), with no intermediate tensor. Otherwise as ct_bn_backward. */
+CT_NODISCARD ct_status ct_bn_backward_act(ct_ctx *ctx, ct_ptr din, int accum, ct_ptr dgamma,
+                                          ct_ptr dbeta, ct_ptr dact, ct_ptr act_out, ct_ptr in,
+                                          ct_ptr gamma, ct_ptr save_mean, ct_ptr save_rstd,
+                                          const ct_bn_p *p);
 
 /* ---- activations (kernels/act.cl) ------------------------------------------------------------ */
 
-typedef enum { CT_ACT_NONE = 0, CT_ACT_RELU, CT_ACT_MISH, CT_ACT_SIGMOID } ct_act;
 
 /* out = f(in), elementwise over n; out may equal in (in-place) */
 CT_NODISCARD ct_status ct_act_forward(ct_ctx *ctx, ct_act act, ct_ptr out, ct_ptr in, size_t n);

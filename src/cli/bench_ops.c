@@ -213,7 +213,7 @@ static ct_status add_pass(ct_ctx *ctx, void *u, int pass)
 static ct_status bn_pass(ct_ctx *ctx, void *u, int pass)
 {
     mem_run *r = u;
-    ct_bn_p p = {r->n, r->c, r->hw, 1e-5f, 0.1f};
+    ct_bn_p p = {r->n, r->c, r->hw, 1e-5f, 0.1f, CT_ACT_NONE};
     ct_ptr ch[8];
     for (int i = 0; i < 8; i++) ch[i] = ct_ptr_add(P(&r->b, 5), (size_t)i * r->c);
     if (pass == 0)

@@ -1,6 +1,8 @@
 /* Running the static graph: forward walks the nodes in order, backward in reverse, each node one
  * or two ops from ops.h on planned arena views. Enqueues only: never waits, never allocates. */
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "cltrain/graph.h"
 
@@ -53,16 +55,46 @@ static ct_pool_p pool_p(const run *r, const ct_node *nd)
     return (ct_pool_p){r->n, in->c, in->h, in->w, nd->k, nd->stride, nd->pad, nd->ceil_mode};
 }
 
-static ct_bn_p bn_p(const run *r, const ct_node *nd)
-{
-    const ct_value *in = &r->g->vals[nd->in[0]];
-    return (ct_bn_p){r->n, in->c, in->h * in->w, 1e-5f, 0.1f};
-}
-
 static size_t numel(const run *r, int v)
 {
     return ct_graph_value_numel(r->g, v, r->n);
 }
+
+static ct_bn_p bn_p(const run *r, const ct_node *nd)
+{
+    const ct_value *in = &r->g->vals[nd->in[0]];
+    return (ct_bn_p){r->n, in->c, in->h * in->w, 1e-5f, 0.1f, CT_ACT_NONE};
+}
+
+/* Node j, a batchnorm, runs fused with the ReLU of node j+1 (ct_bn_p.act): that ReLU is the
+ * only reader of the batchnorm's output, which is not the graph's output, and the plan puts the
+ * ReLU's output exactly on the batchnorm's input or apart from it (the fused kernels read the
+ * input and write the output element by element), and neither is the graph's output. The batchnorm's output is then never
+ * written, and the ReLU's forward and backward are no-ops: one pass over the activation less
+ * each way. CLTRAIN_FUSE=0 turns fusion off. */
+static int fused_relu(const run *r, int j)
+{
+    const ct_graph *g = r->g;
+    if (j + 1 >= g->n_nodes) return 0;
+    const ct_node *b = &g->nodes[j], *a = &g->nodes[j + 1];
+    if (b->kind != CT_NODE_BN || a->kind != CT_NODE_ACT || a->act != CT_ACT_RELU ||
+        a->in[0] != b->out || b->out == g->output || a->out == g->output)
+        return 0;
+    const char *env = getenv("CLTRAIN_FUSE");
+    if (env && !strcmp(env, "0")) return 0;
+    for (int k = 0; k < g->n_nodes; k++)
+        if (k != j + 1 && (g->nodes[k].in[0] == b->out || g->nodes[k].in[1] == b->out)) return 0;
+    size_t xo = r->plan->off[b->in[0]], yo = r->plan->off[a->out], len = numel(r, a->out);
+    if (xo == SIZE_MAX || yo == SIZE_MAX) return 0;
+    return xo == yo || xo + len <= yo || yo + len <= xo;
+}
+
+/* The ReLU node after a fused batchnorm (see fused_relu). */
+static int relu_fused_away(const run *r, int j)
+{
+    return j > 0 && fused_relu(r, j - 1);
+}
+
 
 static ct_sa_p sa_p(const run *r, const ct_node *nd)
 {
@@ -100,10 +132,10 @@ static ct_status sa_backward(const run *r, const ct_node *nd, ct_ptr dy, ct_ptr 
                                 buf(r, nd->buf[0]), buf(r, nd->buf[1]), sigma, p.c, p.c);
 }
 
-static ct_status forward_node(const run *r, const ct_node *nd, int train, uint64_t seed,
-                              uint64_t step)
+static ct_status forward_node(const run *r, int j, int train, uint64_t seed, uint64_t step)
 {
     ct_ctx *ctx = r->ctx;
+    const ct_node *nd = &r->g->nodes[j];
     ct_ptr x = val(r, nd->in[0]), y = val(r, nd->out);
     const ct_value *in = &r->g->vals[nd->in[0]];
     switch (nd->kind) {
@@ -113,6 +145,7 @@ static ct_status forward_node(const run *r, const ct_node *nd, int train, uint64
     }
     case CT_NODE_BN: {
         ct_bn_p p = bn_p(r, nd);
+        if (fused_relu(r, j)) p.act = CT_ACT_RELU, y = val(r, r->g->nodes[j + 1].out);
         if (train)
             return ct_bn_forward_train(ctx, y, val(r, nd->aux[0]), val(r, nd->aux[1]),
                                        buf(r, nd->buf[0]), buf(r, nd->buf[1]), x,
@@ -120,7 +153,9 @@ static ct_status forward_node(const run *r, const ct_node *nd, int train, uint64
         return ct_bn_forward_eval(ctx, y, x, par(r, nd->param[0]), par(r, nd->param[1]),
                                   buf(r, nd->buf[0]), buf(r, nd->buf[1]), &p);
     }
-    case CT_NODE_ACT: return ct_act_forward(ctx, nd->act, y, x, numel(r, nd->in[0]));
+    case CT_NODE_ACT:
+        if (relu_fused_away(r, j)) return CT_OK;
+        return ct_act_forward(ctx, nd->act, y, x, numel(r, nd->in[0]));
     case CT_NODE_MAXPOOL: {
         ct_pool_p p = pool_p(r, nd);
         return ct_maxpool_forward(ctx, y, val(r, nd->aux[0]), x, &p);
@@ -162,10 +197,19 @@ static ct_status backward_node(const run *r, int j, ct_ptr dy)
     }
     case CT_NODE_BN: {
         ct_bn_p p = bn_p(r, nd);
+        if (fused_relu(r, j)) { /* dy from the ReLU's output gradient and value */
+            const ct_node *a = &r->g->nodes[j + 1];
+            p.act = CT_ACT_RELU;
+            return ct_bn_backward_act(ctx, dx, acc[0], dpar(r, nd->param[0]),
+                                      dpar(r, nd->param[1]), grad(r, a->out), val(r, a->out), x,
+                                      par(r, nd->param[0]), val(r, nd->aux[0]),
+                                      val(r, nd->aux[1]), &p);
+        }
         return ct_bn_backward(ctx, dx, acc[0], dpar(r, nd->param[0]), dpar(r, nd->param[1]), dy, x,
                               par(r, nd->param[0]), val(r, nd->aux[0]), val(r, nd->aux[1]), &p);
     }
     case CT_NODE_ACT: {
+        if (relu_fused_away(r, j)) return CT_OK;
         ct_ptr saved = ct_act_backward_uses_output(nd->act) ? val(r, nd->out) : x;
         return ct_act_backward(ctx, nd->act, dx, acc[0], dy, saved, numel(r, nd->in[0]));
     }
@@ -212,7 +256,7 @@ ct_status ct_graph_forward(ct_ctx *ctx, const ct_graph *g, const ct_plan *plan,
         return ct_error(CT_ERR_INVALID_ARG, "src/nn/exec.c: train-mode forward on an eval plan");
     run r = {ctx, g, plan, mem, n};
     for (int j = 0; j < g->n_nodes; j++) {
-        st = forward_node(&r, &g->nodes[j], train, seed, step);
+        st = forward_node(&r, j, train, seed, step);
         if (st == CT_OK && mem->hook.fn) st = mem->hook.fn(mem->hook.user, j, 0);
         if (st != CT_OK) return st;
     }

@@ -1,5 +1,7 @@
 /* Host half of kernels/batchnorm.cl: BatchNorm2d training forward, eval forward and backward,
- * (N, C, HW) float. Enqueue only; never waits or reads back. */
+ * (N, C, HW) float, optionally with a ReLU fused after it (p->act). Enqueue only; never waits or
+ * reads back. */
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "cltrain/ops.h"
@@ -15,6 +17,9 @@ static ct_status check_p(const ct_bn_p *p, const char *fn)
     if (!(p->eps > 0))
         return ct_error(CT_ERR_INVALID_ARG, "%s (src/ops/batchnorm.c): eps %g must be > 0", fn,
                         (double)p->eps);
+    if (p->act != CT_ACT_NONE && p->act != CT_ACT_RELU)
+        return ct_error(CT_ERR_INVALID_ARG, "%s (src/ops/batchnorm.c): fused activation %d "
+                        "unsupported (none or relu)", fn, (int)p->act);
     return CT_OK;
 }
 
@@ -44,8 +49,9 @@ static ct_status per_channel(ct_ctx *ctx, const char *name, const ct_bn_p *p, ct
 {
     cl_kernel k;
     int contig = contiguous(ctx);
-    ct_status st =
-        ct_kernel_get(ctx, "batchnorm.cl", name, contig ? "-DBN_CONTIG=1" : "-DBN_CONTIG=0", &k);
+    char opts[40];
+    snprintf(opts, sizeof opts, "-DBN_CONTIG=%d -DBN_ACT=%d", contig, p->act == CT_ACT_RELU);
+    ct_status st = ct_kernel_get(ctx, "batchnorm.cl", name, opts, &k);
     if (st != CT_OK) return st;
     size_t limit = ct_kernel_max_wg(ctx, k), cap = contig ? 16 : 256;
     size_t m = (size_t)p->n * p->hw, local = 1;
@@ -91,7 +97,8 @@ ct_status ct_bn_forward_eval(ct_ctx *ctx, ct_ptr out, ct_ptr in, ct_ptr gamma, c
         return ct_error(CT_ERR_INVALID_ARG,
                         "ct_bn_forward_eval (src/ops/batchnorm.c): a NULL buffer");
     cl_kernel k;
-    st = ct_kernel_get(ctx, "batchnorm.cl", "bn_forward_eval", NULL, &k);
+    st = ct_kernel_get(ctx, "batchnorm.cl", "bn_forward_eval",
+                       p->act == CT_ACT_RELU ? "-DBN_ACT=1" : NULL, &k);
     if (st != CT_OK) return st;
     cl_ulong oo = out.off, io = in.off, go = gamma.off, bo = beta.off, rmo = run_mean.off,
              rvo = run_var.off, total = (cl_ulong)p->n * p->c * p->hw;
@@ -106,24 +113,47 @@ ct_status ct_bn_forward_eval(ct_ctx *ctx, ct_ptr out, ct_ptr in, ct_ptr gamma, c
                      16);
 }
 
+/* bn_backward; act_out is read only for a fused ReLU (p->act), dout stands in otherwise */
+static ct_status bn_backward(ct_ctx *ctx, ct_ptr din, int accum, ct_ptr dgamma, ct_ptr dbeta,
+                             ct_ptr dout, ct_ptr act_out, ct_ptr in, ct_ptr gamma, ct_ptr save_mean,
+                             ct_ptr save_rstd, const ct_bn_p *p, const char *fn)
+{
+    ct_status st = check_p(p, fn);
+    if (st != CT_OK) return st;
+    if (!all_present((ct_ptr[]){dgamma, dbeta, dout, act_out, in, gamma, save_mean, save_rstd}, 8))
+        return ct_error(CT_ERR_INVALID_ARG, "%s (src/ops/batchnorm.c): a NULL buffer (only din "
+                                            "may be NULL)", fn);
+    cl_int has_dx = din.mem != NULL, acc = accum != 0, n = p->n, c = p->c, hw = p->hw;
+    cl_mem dxm = has_dx ? din.mem : dout.mem; /* an absent output still needs a valid buffer */
+    cl_ulong xo = din.off, ggo = dgamma.off, gbo = dbeta.off, dyo = dout.off, yo = act_out.off,
+             io = in.off, go = gamma.off, smo = save_mean.off, sro = save_rstd.off;
+    ct_karg a[] = {CT_KA(dxm),           CT_KA(xo),  CT_KA(acc),          CT_KA(has_dx),
+                   CT_KA(dgamma.mem),    CT_KA(ggo), CT_KA(dbeta.mem),    CT_KA(gbo),
+                   CT_KA(dout.mem),      CT_KA(dyo), CT_KA(act_out.mem),  CT_KA(yo),
+                   CT_KA(in.mem),        CT_KA(io),  CT_KA(gamma.mem),    CT_KA(go),
+                   CT_KA(save_mean.mem), CT_KA(smo), CT_KA(save_rstd.mem), CT_KA(sro),
+                   CT_KA(n),             CT_KA(c),   CT_KA(hw),           {0, NULL}};
+    return per_channel(ctx, "bn_backward", p, a, 23);
+}
+
 ct_status ct_bn_backward(ct_ctx *ctx, ct_ptr din, int accum, ct_ptr dgamma, ct_ptr dbeta,
                          ct_ptr dout, ct_ptr in, ct_ptr gamma, ct_ptr save_mean, ct_ptr save_rstd,
                          const ct_bn_p *p)
 {
-    ct_status st = check_p(p, "ct_bn_backward");
-    if (st != CT_OK) return st;
-    if (!all_present((ct_ptr[]){dgamma, dbeta, dout, in, gamma, save_mean, save_rstd}, 7))
-        return ct_error(CT_ERR_INVALID_ARG, "ct_bn_backward (src/ops/batchnorm.c): a NULL buffer "
-                                            "(only din may be NULL)");
-    cl_int has_dx = din.mem != NULL, acc = accum != 0, n = p->n, c = p->c, hw = p->hw;
-    cl_mem dxm = has_dx ? din.mem : dout.mem; /* an absent output still needs a valid buffer */
-    cl_ulong xo = din.off, ggo = dgamma.off, gbo = dbeta.off, dyo = dout.off, io = in.off,
-             go = gamma.off, smo = save_mean.off, sro = save_rstd.off;
-    ct_karg a[] = {CT_KA(dxm),           CT_KA(xo),  CT_KA(acc),          CT_KA(has_dx),
-                   CT_KA(dgamma.mem),    CT_KA(ggo), CT_KA(dbeta.mem),    CT_KA(gbo),
-                   CT_KA(dout.mem),      CT_KA(dyo), CT_KA(in.mem),       CT_KA(io),
-                   CT_KA(gamma.mem),     CT_KA(go),  CT_KA(save_mean.mem), CT_KA(smo),
-                   CT_KA(save_rstd.mem), CT_KA(sro), CT_KA(n),            CT_KA(c),
-                   CT_KA(hw),            {0, NULL}};
-    return per_channel(ctx, "bn_backward", p, a, 21);
+    if (p && p->act != CT_ACT_NONE)
+        return ct_error(CT_ERR_INVALID_ARG, "ct_bn_backward (src/ops/batchnorm.c): a fused "
+                        "activation's backward is ct_bn_backward_act");
+    return bn_backward(ctx, din, accum, dgamma, dbeta, dout, dout, in, gamma, save_mean,
+                       save_rstd, p, "ct_bn_backward");
+}
+
+ct_status ct_bn_backward_act(ct_ctx *ctx, ct_ptr din, int accum, ct_ptr dgamma, ct_ptr dbeta,
+                             ct_ptr dact, ct_ptr act_out, ct_ptr in, ct_ptr gamma,
+                             ct_ptr save_mean, ct_ptr save_rstd, const ct_bn_p *p)
+{
+    if (p && p->act != CT_ACT_RELU)
+        return ct_error(CT_ERR_INVALID_ARG, "ct_bn_backward_act (src/ops/batchnorm.c): needs "
+                        "p->act = CT_ACT_RELU, got %d", (int)p->act);
+    return bn_backward(ctx, din, accum, dgamma, dbeta, dact, act_out, in, gamma, save_mean,
+                       save_rstd, p, "ct_bn_backward_act");
 }
