@@ -34,17 +34,14 @@ kernel void im2col(global const float *in, ulong in_off, global float *col, ulon
 }
 
 // out (NB, C, H, W) = / += sum of the col entries that im2col took from each element, plus
-// bias[c] when has_bias. A gather (one work item per output element), so no atomics. With
-// KH = KW = 1, stride 1, pad 0 this unpacks a GEMM result (C, NB*H*W) into NCHW.
-kernel void col2im(global const float *col, ulong col_off, global float *out, ulong out_off,
-                   int accum, global const float *bias, ulong bias_off, int has_bias, int c, int h,
-                   int w, int kh, int kw, int stride, int pad, int oh, int ow, int nb)
+// bias[c] when has_bias. A gather (one work item per output element, or per row of them in
+// col2im_rows), so no atomics. With KH = KW = 1, stride 1, pad 0 this unpacks a GEMM result
+// (C, NB*H*W) into NCHW.
+inline void col2im_at(global const float *col, ulong col_off, global float *out, ulong i,
+                      int accum, global const float *bias, ulong bias_off, int has_bias, int n,
+                      int ch, int y, int x, int kh, int kw, int stride, int pad, int oh, int ow,
+                      int nb)
 {
-    uint i = get_global_id(0); // 32-bit index split: the host keeps nb*C*H*W under 2^31
-    if (i >= (uint)(nb * c * h * w)) return;
-    uint plane = (uint)(h * w), img = (uint)c * plane;
-    int n = (int)(i / img), ch = (int)(i % img / plane), yx = (int)(i % plane);
-    int y = yx / w, x = yx % w;
     ulong p_img = (ulong)oh * ow;
     ulong ld = (ulong)nb * p_img;
     global const float *cn = col + col_off + (ulong)n * p_img;
@@ -63,8 +60,34 @@ kernel void col2im(global const float *col, ulong col_off, global float *out, ul
         }
     }
     if (has_bias) s += bias[bias_off + ch];
-    if (accum) s += out[out_off + i];
-    out[out_off + i] = s;
+    if (accum) s += out[i];
+    out[i] = s;
+}
+
+kernel void col2im(global const float *col, ulong col_off, global float *out, ulong out_off,
+                   int accum, global const float *bias, ulong bias_off, int has_bias, int c,
+                   int h, int w, int kh, int kw, int stride, int pad, int oh, int ow, int nb)
+{
+    uint i = get_global_id(0); // 32-bit index split: the host keeps nb*C*H*W under 2^31
+    if (i >= (uint)(nb * c * h * w)) return;
+    uint plane = (uint)(h * w), img = (uint)c * plane;
+    int n = (int)(i / img), ch = (int)(i % img / plane), yx = (int)(i % plane);
+    col2im_at(col, col_off, out + out_off, i, accum, bias, bias_off, has_bias, n, ch, yx / w,
+              yx % w, kh, kw, stride, pad, oh, ow, nb);
+}
+
+// col2im with one work item per output row (n, ch, y): the index split once per row, which on
+// CPU devices cost more than the gather itself.
+kernel void col2im_rows(global const float *col, ulong col_off, global float *out, ulong out_off,
+                        int accum, global const float *bias, ulong bias_off, int has_bias, int c,
+                        int h, int w, int kh, int kw, int stride, int pad, int oh, int ow, int nb)
+{
+    uint row = get_global_id(0);
+    if (row >= (uint)(nb * c * h)) return;
+    int y = (int)(row % (uint)h), nc = (int)(row / (uint)h);
+    for (int x = 0; x < w; x++)
+        col2im_at(col, col_off, out + out_off, (ulong)row * w + x, accum, bias, bias_off, has_bias,
+                  nc / c, nc % c, y, x, kh, kw, stride, pad, oh, ow, nb);
 }
 
 // x (N, C, P) += bias (C), broadcast over N and P. One work item per element.
