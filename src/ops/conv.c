@@ -607,19 +607,24 @@ static ct_status backward_weight_implicit(ct_ctx *ctx, ct_ptr dw, ct_ptr dout, c
     const int wpd = r == 2 ? 8 : (ow + 15) / 16 * 16, ohp = r == 2 ? (oh + 1) / 2 * 2 : oh;
     const int hp = ohp + 2, wp = wpd + 2;
     const size_t in_img = (size_t)p->c_in * hp * wp, out_img = (size_t)p->c_out * ohp * wpd;
-    /* Every work item streams all of the chunk's images of its channels, and each input plane
-     * is re-read by every output-channel pair and each dout plane by every input channel: so
-     * the chunk is sized for a core's L2 rather than the scratch budget. 128 px, batch 32, ms of
-     * CPU for the whole batch at 1 image / 32: stem 32->64 at 64 px 52 / 69, stage 1 (32 px)
-     * 26.6 / 38.0; at 16 px 4 images per chunk measured best (28.3 against 37.4 for 32). */
-    int nb_max = chunk_for(ctx, p, (in_img + out_img) * sizeof(float));
+    /* Every work item streams all of its launch's images of its channels, and each input plane
+     * is re-read by every output-channel group and each dout plane by every input channel: so a
+     * launch takes the images that fit a core's L2, not the scratch budget. 128 px, batch 32, ms
+     * of CPU for the whole batch at 1 image / 32 per launch: stem 32->64 at 64 px 52 / 69,
+     * stage 1 (32 px) 26.6 / 38.0; at 16 px 4 images measured best (28.3 against 37.4 for 32).
+     * The padded copies are made a scratch-budget chunk at a time (fewer, larger launches). */
+    const int nb_max = chunk_for(ctx, p, (in_img + out_img) * sizeof(float));
     const size_t per_l2 = WGRAD_L2_BUDGET / ((in_img + out_img) * sizeof(float));
-    if ((size_t)nb_max > per_l2) nb_max = per_l2 > 1 ? (int)per_l2 : 1;
+    const int nb_l2 = per_l2 < 1 ? 1 : per_l2 < (size_t)nb_max ? (int)per_l2 : nb_max;
     conv_scratch s;
     ct_status st = get_scratch_n(ctx, nb_max * in_img, nb_max * out_img, 0, &s);
     cl_kernel kern = NULL;
     if (st == CT_OK)
         st = get_kernel(ctx, r == 2 ? "wgrad3x3_implicit_r2" : "wgrad3x3_implicit", &kern);
+    const size_t global[3] = {(d.cog + WGRAD_CO - 1) / WGRAD_CO, d.cg, (size_t)d.g};
+    size_t local[3];
+    tile_local(global, local);
+    cl_int cog = (cl_int)d.cog, cg = (cl_int)d.cg;
     for (int n0 = 0; n0 < p->n && st == CT_OK; n0 += nb_max) {
         cl_int nb = chunk_len(p, n0, nb_max);
         st = pad_planes(ctx, s.col, ct_ptr_add(in, n0 * d.in_img), p->c_in, p->h, p->w, hp, wp,
@@ -627,17 +632,16 @@ static ct_status backward_weight_implicit(ct_ctx *ctx, ct_ptr dw, ct_ptr dout, c
         if (st == CT_OK)
             st = pad_planes(ctx, s.pk, ct_ptr_add(dout, n0 * d.out_img), p->c_out, oh, ow, ohp,
                             wpd, 0, nb);
-        const size_t global[3] = {(d.cog + WGRAD_CO - 1) / WGRAD_CO, d.cg, (size_t)d.g};
-        size_t local[3];
-        tile_local(global, local);
-        cl_int cog = (cl_int)d.cog, cg = (cl_int)d.cg;
-        if (st == CT_OK)
+        for (int k0 = 0; k0 < nb && st == CT_OK; k0 += nb_l2) {
+            cl_int nk = nb - k0 < nb_l2 ? nb - k0 : nb_l2;
+            cl_ulong io = s.col.off + (size_t)k0 * in_img, doo = s.pk.off + (size_t)k0 * out_img;
             st = ct_launch(ctx, kern, 3, global, local,
                            (ct_karg[]){CT_KA(cog), CT_KA(cg), CT_KA(hp), CT_KA(wp), CT_KA(ohp),
-                                       CT_KA(ow), CT_KA(wpd), CT_KA(p->c_in), CT_KA(nb),
-                                       CT_KA(s.col.mem), CT_KA(s.col.off), CT_KA(s.pk.mem),
-                                       CT_KA(s.pk.off), CT_KA(dw.mem), CT_KA(dw.off)},
+                                       CT_KA(ow), CT_KA(wpd), CT_KA(p->c_in), CT_KA(nk),
+                                       CT_KA(s.col.mem), CT_KA(io), CT_KA(s.pk.mem), CT_KA(doo),
+                                       CT_KA(dw.mem), CT_KA(dw.off)},
                            15);
+        }
     }
     return st;
 }
