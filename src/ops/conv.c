@@ -462,7 +462,10 @@ static ct_status conv_implicit(ct_ctx *ctx, ct_ptr out, int accum, ct_ptr in, co
     size_t items; /* work items along dim 1 per image */
     char name[32] = "gemm_implicit";
     if (s1 && r == 1) { /* rows in pairs: an odd OH gets one more zero input row */
-        if (p->kh == 3 && p->kw == 3) strcpy(name, "gemm_implicit_k3"); /* unrolled taps */
+        /* the unrolled 3x3 kernel wins from 64 input channels per group (128 px, batch 32, ms
+         * of CPU: 64->64 at 32 px 20.4 against 24.0, the 64->32 data gradient at 64 px 44
+         * against 51) but lost at 32 (32->32 at 64 px: 33-37 against 24-25) */
+        if (p->kh == 3 && p->kw == 3 && d.cg >= 64) strcpy(name, "gemm_implicit_k3");
         hp = p->h + 2 * p->pad + (oh & 1), wp = tpr * 16 + p->kw - 1;
         items = (size_t)(oh + 1) / 2 * tpr;
     } else { /* see kernels/conv.cl on the padded sizes; pairs of vector groups per item */
