@@ -21,6 +21,8 @@ expect "act row" "^act +[0-9]+ "
 expect "optimizer row" "^optimizer +[0-9]+\.[0-9]+"
 expect "conv shapes" "^3x3 s2 +16px +1->32 +1 "
 expect "peak memory" "^peak device memory [0-9.]+ MiB"
+# the conv total against the device's measured FMA throughput (kernels/bench.cl), a positive rate
+expect "fp32 peak" "^all convs: .* GFLOP/s, [0-9]+ % of the measured fp32 FMA peak [1-9][0-9]*\.[0-9]$"
 expect "cpu time" "img per CPU-s$"
 for args in "--act tanh" "--bs 1" "--frob" "--size" "--c-in 9"; do
   # shellcheck disable=SC2086

@@ -113,7 +113,9 @@ static ct_status conv_pass(ct_ctx *ctx, void *u, int pass)
     return ct_conv2d_backward_weight(ctx, P(b, 5), CT_PTR_NULL, P(b, 3), P(b, 0), &r->p);
 }
 
-static ct_status bench_convs(ct_ctx *ctx, int size, int bs, int reps)
+/* peak: the measured GFLOP/s matching the clock (the device's for wall time, one compute
+ * unit's for process CPU time), 0 if unknown */
+static ct_status bench_convs(ct_ctx *ctx, int size, int bs, int reps, double peak)
 {
     static const char *pass_name[3] = {"fwd", "bwd-data", "bwd-weight"};
     double net_ms[3] = {0, 0, 0}, net_flop = 0;
@@ -149,9 +151,61 @@ static ct_status bench_convs(ct_ctx *ctx, int size, int bs, int reps)
     for (int pass = 0; pass < 3; pass++)
         printf("%s %.1f ms (%.1f GF/s)%s", pass_name[pass], net_ms[pass],
                net_flop / net_ms[pass] * 1e-6, pass < 2 ? ", " : "\n");
-    printf("  = %.1f ms per training step in convs, %.1f img/s bound from convs alone\n\n",
-           net_ms[0] + net_ms[1] + net_ms[2], bs * 1e3 / (net_ms[0] + net_ms[1] + net_ms[2]));
+    double all_ms = net_ms[0] + net_ms[1] + net_ms[2];
+    printf("  = %.1f ms per training step in convs, %.1f img/s bound from convs alone", all_ms,
+           bs * 1e3 / all_ms);
+    if (peak > 0) printf("; %.0f %% of the measured peak", 3 * net_flop / all_ms * 1e-6 / peak * 100);
+    printf("\n\n");
     return CT_OK;
+}
+
+/* ---- the device's fp32 peak ---------------------------------------------------------------- */
+
+static double wall_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* One fma_peak launch, timed by the wall clock whatever --clock says. */
+static ct_status fma_run(ct_ctx *ctx, cl_kernel k, cl_mem out, size_t items, int iters,
+                         double *sec)
+{
+    cl_float a = 0.9999f, b = 1e-4f;
+    size_t local = 16;
+    double t0 = wall_s();
+    ct_status st = ct_launch(ctx, k, 1, &items, &local,
+                             (ct_karg[]){CT_KA(out), CT_KA(iters), CT_KA(a), CT_KA(b)}, 4);
+    if (st == CT_OK) st = ct_ctx_finish(ctx);
+    *sec = wall_s() - t0;
+    return st;
+}
+
+double bench_fma_peak(ct_ctx *ctx)
+{
+    cl_kernel k;
+    cl_mem out = NULL;
+    size_t items = (size_t)(ct_ctx_info(ctx)->compute_units ? ct_ctx_info(ctx)->compute_units : 1) *
+                   2048;
+    double sec = 0, best = 0;
+    int iters = 256;
+    ct_status st = ct_kernel_get(ctx, "bench.cl", "fma_peak", NULL, &k);
+    if (st == CT_OK) st = ct_buf_alloc(ctx, items * sizeof(float), &out);
+    if (st == CT_OK) st = fma_run(ctx, k, out, items, iters, &sec); /* build, warm up */
+    if (st == CT_OK) st = fma_run(ctx, k, out, items, iters, &sec); /* calibrate to ~0.2 s */
+    if (st == CT_OK && sec > 0 && sec < 0.2) iters = (int)(iters * 0.2 / sec) + 1;
+    for (int rep = 0; rep < 3 && st == CT_OK; rep++) {
+        st = fma_run(ctx, k, out, items, iters, &sec);
+        double gf = 2.0 * 12 * 16 * (double)iters * (double)items / sec * 1e-9;
+        if (st == CT_OK && gf > best) best = gf;
+    }
+    ct_buf_free(ctx, out);
+    if (st != CT_OK) {
+        ct_error_clear();
+        return 0;
+    }
+    return best;
 }
 
 /* ---- memory-bound ops ---------------------------------------------------------------------- */
@@ -338,8 +392,14 @@ int bench_ops(int argc, char **argv)
     printf("conv GEMM back end: %s\n\n", be && *be ? be
            : (ct_ctx_info(ctx)->type & CL_DEVICE_TYPE_CPU) ? "tiled (the CPU-device default)"
                                                             : "clblast (the default off CPUs)");
+    double peak = bench_fma_peak(ctx);
+    unsigned cus = ct_ctx_info(ctx)->compute_units ? ct_ctx_info(ctx)->compute_units : 1;
+    if (peak > 0)
+        printf("measured fp32 FMA peak (kernels/bench.cl): %.1f GFLOP/s, %.1f per compute unit "
+               "(%u units)\n\n", peak, peak / cus, cus);
     ct_status st = CT_OK;
-    if (do_conv) st = bench_convs(ctx, size, bs, reps);
+    if (do_conv) st = bench_convs(ctx, size, bs, reps, bench_clock == CLOCK_MONOTONIC ? peak
+                                                                                    : peak / cus);
     if (st == CT_OK && do_mem) st = bench_mem(ctx, size, bs, reps);
     if (st == CT_OK)
         printf("\npeak device memory %.1f MiB\n", ct_mem_peak(ctx) / 1048576.0);

@@ -191,7 +191,7 @@ fail:
     return st;
 }
 
-static void print_profile(const profiler *p, int steps, double prof_s)
+static void print_profile(const profiler *p, int steps, double prof_s, double peak)
 {
     double tot = 0;
     for (int i = 0; i < PH_COUNT; i++) tot += p->ph[i];
@@ -225,8 +225,10 @@ static void print_profile(const profiler *p, int steps, double prof_s)
                f > 0 ? c->flop / f * 1e-9 : 0, b > 0 ? 2 * c->flop / b * 1e-9 : 0);
         cf += 3 * c->flop, ct += f + b;
     }
-    printf("all convs: %.2f GFLOP/step in %.1f ms: %.1f GFLOP/s\n", cf * 1e-9, 1e3 * ct,
-           ct > 0 ? cf / ct * 1e-9 : 0);
+    double rate = ct > 0 ? cf / ct * 1e-9 : 0;
+    printf("all convs: %.2f GFLOP/step in %.1f ms: %.1f GFLOP/s", cf * 1e-9, 1e3 * ct, rate);
+    if (peak > 0) printf(", %.0f %% of the measured fp32 FMA peak %.1f", rate / peak * 100, peak);
+    printf("\n");
 }
 
 static ct_status run_bench(ct_ctx *ctx, const bt_args *a)
@@ -253,7 +255,7 @@ static ct_status run_bench(ct_ctx *ctx, const bt_args *a)
         for (int i = 0; i < a->profile; i++) CT_TRY(train_step(&s, &p));
         double t1 = now_s();
         ct_model_set_node_hook(s.m, (ct_node_hook){NULL, NULL});
-        print_profile(&p, a->profile, t1 - t0);
+        print_profile(&p, a->profile, t1 - t0, bench_fma_peak(ctx));
     }
     printf("\npeak device memory %.1f MiB (arena %.1f MiB, params %zu floats)\n",
            ct_mem_peak(ctx) / 1048576.0, ct_model_arena_bytes(s.m, 1) / 1048576.0,

@@ -30,6 +30,9 @@ int bench_train(int argc, char **argv);
 typedef struct ct_ctx ct_ctx;
 /* A context on --device / CLTRAIN_DEVICE (and --verbose); prints the failure and returns NULL. */
 ct_ctx *cli_ctx(void);
+/* The device's fp32 FMA throughput in GFLOP/s, measured (kernels/bench.cl fma_peak: ~0.2 s,
+ * best of 3); 0 when the probe fails. */
+double bench_fma_peak(ct_ctx *ctx);
 
 /* Print "cltrain: <what>: <status>: <detail>" for a failed library call. */
 void cli_report(const char *what, int status);

@@ -6,3 +6,4 @@ noinst_HEADERS += src/cli/train_flags.h
 cltrain_SOURCES += src/cli/cmd_train.c src/cli/cmd_eval.c src/cli/cmd_predict.c src/cli/cmd_lr_find.c
 cltrain_SOURCES += src/cli/cmd_compare.c
 cltrain_SOURCES += src/cli/bench_train.c
+KERNEL_FILES += kernels/bench.cl
