@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cltrain/ops.h"
 #include "cltrain/optim.h"
 
 enum { LA_INIT = 1, LA_SYNC = 2 }; /* as in kernels/optim.cl */
@@ -237,10 +238,11 @@ ct_status ct_optim_step(ct_optim *o, float lr, float mom)
     return st;
 }
 
+/* A fill kernel rather than clEnqueueFillBuffer: PoCL's fill runs on one thread (11.2 M
+ * gradients: 5.5 -> 3.0 ms per step on 2 cores). */
 ct_status ct_optim_zero_grad(ct_optim *o)
 {
-    return ct_buf_zero(o->ctx, o->grads.mem, o->grads.off * sizeof(float),
-                       o->n_params * sizeof(float));
+    return ct_fill(o->ctx, o->grads, 0.0f, o->n_params);
 }
 
 ct_status ct_optim_reset(ct_optim *o)
