@@ -2,9 +2,10 @@
  * in chunks bounded by a scratch budget, groups as the GEMM batch. Two back ends:
  *  - CLBlast (GPUs and other non-CPU devices): im2col / col2im around ct_gemm_strided;
  *  - tiled (CPU devices such as PoCL): conv.cl's register-tiled gemm_tile on panel-packed
- *    operands, implicit GEMM for stride-1 windows (no im2col columns), stride-1 data gradients
- *    as forward convs with flipped weights, 3x3 stride-1 weight gradients as an implicit GEMM,
- *    and one-pixel outputs whose window covers the input as small dot GEMMs on the live taps.
+ *    operands, implicit GEMM for windowed convs of stride 1 and 2 (no im2col columns; 16-column
+ *    row tiles, or two rows of 5-8 columns per vector), stride-1 data gradients as forward convs
+ *    with flipped weights, 3x3 stride-1 weight gradients as an implicit GEMM, and one-pixel
+ *    outputs whose window covers the input as small dot GEMMs on the live taps.
  * CLTRAIN_CONV_GEMM=clblast|tiled, CLTRAIN_CONV_IMPLICIT=0 and CLTRAIN_CONV_1PX=0 override the
  * choices, CLTRAIN_CONV_CHUNK caps the images per chunk (tests use the first three and the last).
  * Enqueue only: never waits, allocates nothing but the context's scratch. */
