@@ -612,7 +612,8 @@ IMPLICIT_RS_KERNEL(gemm_implicit_r2s2, 2, 2)
 // AVX-512 registers at 3), then reduces them across lanes.
 inline void wgrad3x3_rows(int cog, int cg, int hp, int wp, int oh, int ow, int wpd, int c_in,
                           int nb, global const float *in, ulong in_off, global const float *dout,
-                          ulong dout_off, global float *dw, ulong dw_off, const int r)
+                          ulong dout_off, global float *dw, ulong dw_off, const int r,
+                          const int s)
 {
     int co0 = get_global_id(0) * WG_CO, ch = get_global_id(1);
     uint g = get_global_id(2);
@@ -638,11 +639,13 @@ inline void wgrad3x3_rows(int cog, int cg, int hp, int wp, int oh, int ow, int w
                 for (int a = 0; a < WG_CO; a++) d[a] = vload16(0, dp[a] + (ulong)oy * wpd + t * 16);
 #pragma unroll
                 for (int ky = 0; ky < 3; ky++) {
-                    global const float *row = ib + (ulong)(oy + ky) * wp + t * 16;
+                    global const float *row = ib + (ulong)(oy * s + ky) * wp + t * 16 * s;
 #pragma unroll
                     for (int kx = 0; kx < 3; kx++) {
-                        float16 x = r == 1 ? vload16(0, row + kx)
-                                           : (float16)(vload8(0, row + kx), vload8(0, row + wp + kx));
+                        float16 x = s == 2   ? (float16)(vload16(0, row + kx).even,
+                                                         vload16(0, row + kx + 16).even)
+                                    : r == 1 ? vload16(0, row + kx)
+                                             : (float16)(vload8(0, row + kx), vload8(0, row + wp + kx));
 #pragma unroll
                         for (int a = 0; a < WG_CO; a++)
                             acc[a][ky * 3 + kx] = fma(d[a], x, acc[a][ky * 3 + kx]);
@@ -662,7 +665,18 @@ kernel void wgrad3x3_implicit(int cog, int cg, int hp, int wp, int oh, int ow, i
                               ulong dw_off)
 {
     wgrad3x3_rows(cog, cg, hp, wp, oh, ow, wpd, c_in, nb, in, in_off, dout, dout_off, dw, dw_off,
-                  1);
+                  1, 1);
+}
+
+// The same for stride 2 (16-column dout tiles; in padded to hp >= 2*OH + 1 rows and
+// wp >= 2*wpd + 2 columns): the input vector of tap (ky, kx) is the even lanes of two loads.
+kernel void wgrad3x3_implicit_s2(int cog, int cg, int hp, int wp, int oh, int ow, int wpd,
+                                 int c_in, int nb, global const float *in, ulong in_off,
+                                 global const float *dout, ulong dout_off, global float *dw,
+                                 ulong dw_off)
+{
+    wgrad3x3_rows(cog, cg, hp, wp, oh, ow, wpd, c_in, nb, in, in_off, dout, dout_off, dw, dw_off,
+                  1, 2);
 }
 
 kernel void wgrad3x3_implicit_r2(int cog, int cg, int hp, int wp, int oh, int ow, int wpd,
@@ -671,7 +685,7 @@ kernel void wgrad3x3_implicit_r2(int cog, int cg, int hp, int wp, int oh, int ow
                                  ulong dw_off)
 {
     wgrad3x3_rows(cog, cg, hp, wp, oh, ow, wpd, c_in, nb, in, in_off, dout, dout_off, dw, dw_off,
-                  2);
+                  2, 1);
 }
 
 // Weight gradient of a 1x1 stride-1 unpadded conv: dw_g (Cog, Cg) += sum over images and

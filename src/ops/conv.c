@@ -607,9 +607,14 @@ static ct_status backward_weight_implicit(ct_ctx *ctx, ct_ptr dw, ct_ptr dout, c
 {
     const conv_dims d = dims_of(p);
     const int oh = ct_conv2d_out_h(p), ow = ct_conv2d_out_w(p), r = implicit_rows(p);
-    /* r 2: 8-column dout planes of even height (see kernels/conv.cl wgrad3x3_rows) */
-    const int wpd = r == 2 ? 8 : (ow + 15) / 16 * 16, ohp = r == 2 ? (oh + 1) / 2 * 2 : oh;
-    const int hp = ohp + 2, wp = wpd + 2;
+    const int s2 = p->stride == 2;
+    /* r 2: 8-column dout planes of even height; stride 2: 16-column tiles read from twice as
+     * wide and high a padded input (see kernels/conv.cl wgrad3x3_rows) */
+    const int wpd = r == 2 && !s2 ? 8 : (ow + 15) / 16 * 16;
+    const int ohp = r == 2 && !s2 ? (oh + 1) / 2 * 2 : oh;
+    int hp = s2 ? 2 * ohp + 1 : ohp + 2, wp = s2 ? 2 * wpd + 2 : wpd + 2;
+    if (hp < p->h + p->pad) hp = p->h + p->pad; /* pad_planes copies every input row it holds */
+    if (wp < p->w + p->pad) wp = p->w + p->pad;
     const size_t in_img = (size_t)p->c_in * hp * wp, out_img = (size_t)p->c_out * ohp * wpd;
     /* Every work item streams all of its launch's images of its channels, and each input plane
      * is re-read by every output-channel group and each dout plane by every input channel: so a
@@ -624,7 +629,10 @@ static ct_status backward_weight_implicit(ct_ctx *ctx, ct_ptr dw, ct_ptr dout, c
     ct_status st = get_scratch_n(ctx, nb_max * in_img, nb_max * out_img, 0, &s);
     cl_kernel kern = NULL;
     if (st == CT_OK)
-        st = get_kernel(ctx, r == 2 ? "wgrad3x3_implicit_r2" : "wgrad3x3_implicit", &kern);
+        st = get_kernel(ctx, s2       ? "wgrad3x3_implicit_s2"
+                             : r == 2 ? "wgrad3x3_implicit_r2"
+                                      : "wgrad3x3_implicit",
+                        &kern);
     const size_t global[3] = {(d.cog + WGRAD_CO - 1) / WGRAD_CO, d.cg, (size_t)d.g};
     size_t local[3];
     tile_local(global, local);
@@ -670,12 +678,19 @@ static ct_status backward_weight_1x1(ct_ctx *ctx, ct_ptr dw, ct_ptr dout, ct_ptr
                      11);
 }
 
+/* Taps per output channel and group: the weight-gradient GEMM's N. */
+static int d_taps(const ct_conv2d_p *p) { return p->c_in / p->groups * p->kh * p->kw; }
+
 static ct_status backward_weight_tiled(ct_ctx *ctx, ct_ptr dw, ct_ptr dout, ct_ptr in,
                                        const ct_conv2d_p *p)
 {
     if (is_pointwise(p) && (size_t)p->h * p->w % 16 == 0 && !implicit_off())
         return backward_weight_1x1(ctx, dw, dout, in, p);
     if (p->kh == 3 && p->kw == 3 && p->stride == 1 && (use_implicit(p) || implicit_rows(p) == 2))
+        return backward_weight_implicit(ctx, dw, dout, in, p);
+    /* stride 2 with few taps (the stem's first conv, C_in*9 under 4 panels of 16): 17-18 -> 7-9
+     * ms of CPU at 128 px, batch 32; with 64 input channels the panel GEMM measured the same */
+    if (p->kh == 3 && p->kw == 3 && p->stride == 2 && implicit_rows(p) == 1 && d_taps(p) < 64)
         return backward_weight_implicit(ctx, dw, dout, in, p);
     const conv_dims d = dims_of(p);
     const int nb_max = chunk_images(ctx, p);
