@@ -413,9 +413,9 @@ kernel void pad_planes(global const float *in, ulong in_off, global float *out, 
 // Work item (i-tile, (n, pair of rows oy0 and oy0+1, 16-column tile), g): input row oy0 + t
 // feeds output row oy0 with ky = t and row oy0+1 with ky = t-1, so KH+1 rows of vector loads
 // serve 2*KH rows of FMAs. The store masks columns past OW and a second row past OH. bias
-// (C_out) optional; accum 0 writes, 1 adds.
+// (C_out) optional; accum 0 writes, 1 adds; nb: the chunk's images (items past them return).
 inline void implicit_pairs(int m, int cg, const int kh, const int kw, int hp, int wp, int oh,
-                           int ow, int c, int accum, global const float *a, ulong a_off,
+                           int ow, int c, int nb, int accum, global const float *a, ulong a_off,
                            ulong a_ps, ulong a_gs, global const float *in, ulong in_off,
                            global float *out, ulong out_off, global const float *bias,
                            ulong bias_off, int has_bias)
@@ -426,7 +426,7 @@ inline void implicit_pairs(int m, int cg, const int kh, const int kw, int hp, in
     uint tpr = (uint)(ow + 15) / 16, rp = (uint)(oh + 1) / 2;
     uint n = jt / (rp * tpr), rem = jt % (rp * tpr);
     int oy = (int)(rem / tpr) * 2, ox0 = (int)(rem % tpr) * 16;
-    if (i0 >= m) return;
+    if (i0 >= m || n >= (uint)nb) return;
     global const float *ap = a + a_off + g * a_gs + (ulong)it * a_ps;
     global const float *bp = in + in_off + (((ulong)n * c + g * cg) * hp + oy) * wp + ox0;
     float16 acc0[GEMM_R], acc1[GEMM_R];
@@ -479,23 +479,23 @@ inline void implicit_pairs(int m, int cg, const int kh, const int kw, int hp, in
 }
 
 kernel void gemm_implicit(int m, int cg, int kh, int kw, int hp, int wp, int oh, int ow, int c,
-                          int accum, global const float *a, ulong a_off, ulong a_ps, ulong a_gs,
-                          global const float *in, ulong in_off, global float *out, ulong out_off,
-                          global const float *bias, ulong bias_off, int has_bias)
+                          int nb, int accum, global const float *a, ulong a_off, ulong a_ps,
+                          ulong a_gs, global const float *in, ulong in_off, global float *out,
+                          ulong out_off, global const float *bias, ulong bias_off, int has_bias)
 {
-    implicit_pairs(m, cg, kh, kw, hp, wp, oh, ow, c, accum, a, a_off, a_ps, a_gs, in, in_off, out,
-                   out_off, bias, bias_off, has_bias);
+    implicit_pairs(m, cg, kh, kw, hp, wp, oh, ow, c, nb, accum, a, a_off, a_ps, a_gs, in, in_off,
+                   out, out_off, bias, bias_off, has_bias);
 }
 
 // gemm_implicit for 3x3 windows: the window a compile-time constant, so the tap loops unroll.
 kernel void gemm_implicit_k3(int m, int cg, int kh, int kw, int hp, int wp, int oh, int ow, int c,
-                             int accum, global const float *a, ulong a_off, ulong a_ps,
+                             int nb, int accum, global const float *a, ulong a_off, ulong a_ps,
                              ulong a_gs, global const float *in, ulong in_off, global float *out,
                              ulong out_off, global const float *bias, ulong bias_off,
                              int has_bias)
 {
-    implicit_pairs(m, cg, 3, 3, hp, wp, oh, ow, c, accum, a, a_off, a_ps, a_gs, in, in_off, out,
-                   out_off, bias, bias_off, has_bias);
+    implicit_pairs(m, cg, 3, 3, hp, wp, oh, ow, c, nb, accum, a, a_off, a_ps, a_gs, in, in_off,
+                   out, out_off, bias, bias_off, has_bias);
 }
 
 // ---- implicit GEMM for stride-2 convs and 5- to 8-column outputs -------------------------------
@@ -535,7 +535,7 @@ inline void implicit_store(global float *o, float16 v, int oy, int ox0, int oh, 
 // out_g (Cog = m, positions) = / += A_g . im2col(in) for stride s, vector groups of r rows.
 // Work item (i-tile, (n, pair of vector groups), g): 2 x GEMM_R float16 accumulators; a missing
 // second group (odd count) repeats the first and is not stored; the two may lie in different
-// images (a 4x4 output is one group). Arguments as gemm_implicit, plus nb, the chunk's images.
+// images (a 4x4 output is one group). Arguments as gemm_implicit.
 inline void implicit_rs(int m, int cg, int kh, int kw, int hp, int wp, int oh, int ow, int c,
                         int nb, int accum, global const float *a, ulong a_off, ulong a_ps, ulong a_gs,
                         global const float *in, ulong in_off, global float *out, ulong out_off,
@@ -730,7 +730,7 @@ kernel void wgrad1x1_implicit(int cog, int cg, int p, int c_in, int nb, global c
 }
 
 // ---- 1-pixel route: convs with a 1x1 output whose window covers the whole input (the 1x1, 2x2
-// maps of small inputs: src/ops/conv.c conv1px_*). Flattening the input image as k = ci*HW +
+// maps of small inputs: src/ops/conv.c conv_1px). Flattening the input image as k = ci*HW +
 // y*W + x, the live weight taps are (i, j) = (y + pad, x + pad), so each pass is a small GEMM.
 
 // tapmap: a (R, Q) packed matrix <-> rows of ld floats in src, column q at

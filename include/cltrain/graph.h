@@ -171,6 +171,8 @@ typedef struct {
     size_t *off;          /* per value: element offset in the arena; SIZE_MAX when absent */
     size_t *goff;         /* per value: gradient offset (train only); SIZE_MAX when none */
     unsigned char *accum; /* per node, 2 slots: 1 when the backward of in[s] must use += */
+    unsigned char *fuse;  /* per node: 1 when batchnorm node j runs fused with the ReLU of node
+                             j+1 (src/nn/plan.c; CLTRAIN_FUSE=0 turns fusion off) */
     size_t elems;         /* arena size in 4-byte elements */
     size_t dlogits_off;   /* train: a planned slot for d loss / d logits (N, n_out) */
 } ct_plan;

@@ -1,8 +1,6 @@
 /* Running the static graph: forward walks the nodes in order, backward in reverse, each node one
  * or two ops from ops.h on planned arena views. Enqueues only: never waits, never allocates. */
 #include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
 
 #include "cltrain/graph.h"
 
@@ -66,35 +64,17 @@ static ct_bn_p bn_p(const run *r, const ct_node *nd)
     return (ct_bn_p){r->n, in->c, in->h * in->w, 1e-5f, 0.1f, CT_ACT_NONE};
 }
 
-/* Node j, a batchnorm, runs fused with the ReLU of node j+1 (ct_bn_p.act): that ReLU is the
- * only reader of the batchnorm's output, which is not the graph's output, and the plan puts the
- * ReLU's output exactly on the batchnorm's input or apart from it (the fused kernels read the
- * input and write the output element by element), and neither is the graph's output. The batchnorm's output is then never
- * written, and the ReLU's forward and backward are no-ops: one pass over the activation less
- * each way. CLTRAIN_FUSE=0 turns fusion off. */
+/* Node j, a batchnorm, runs fused with the ReLU of node j+1 (decided by the plan). */
 static int fused_relu(const run *r, int j)
 {
-    const ct_graph *g = r->g;
-    if (j + 1 >= g->n_nodes) return 0;
-    const ct_node *b = &g->nodes[j], *a = &g->nodes[j + 1];
-    if (b->kind != CT_NODE_BN || a->kind != CT_NODE_ACT || a->act != CT_ACT_RELU ||
-        a->in[0] != b->out || b->out == g->output || a->out == g->output)
-        return 0;
-    const char *env = getenv("CLTRAIN_FUSE");
-    if (env && !strcmp(env, "0")) return 0;
-    for (int k = 0; k < g->n_nodes; k++)
-        if (k != j + 1 && (g->nodes[k].in[0] == b->out || g->nodes[k].in[1] == b->out)) return 0;
-    size_t xo = r->plan->off[b->in[0]], yo = r->plan->off[a->out], len = numel(r, a->out);
-    if (xo == SIZE_MAX || yo == SIZE_MAX) return 0;
-    return xo == yo || xo + len <= yo || yo + len <= xo;
+    return r->plan->fuse && r->plan->fuse[j];
 }
 
-/* The ReLU node after a fused batchnorm (see fused_relu). */
+/* The ReLU node after a fused batchnorm. */
 static int relu_fused_away(const run *r, int j)
 {
     return j > 0 && fused_relu(r, j - 1);
 }
-
 
 static ct_sa_p sa_p(const run *r, const ct_node *nd)
 {

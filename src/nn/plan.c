@@ -1,6 +1,6 @@
 /* The activation memory plan: live intervals of values (and, in train mode, of their gradients)
  * on the forward/backward time line, packed into one arena by greedy first fit; the += / = flag
- * of every activation gradient. Host only: it computes offsets, it allocates nothing on a device. */
+ * of every activation gradient; which batchnorm + ReLU pairs run fused. Host only: it computes offsets, it allocates nothing on a device. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,11 +74,35 @@ static size_t pack(interval *iv, int n, interval **order, size_t cap)
     return total;
 }
 
+/* Node j, a batchnorm, runs fused with the ReLU of node j+1 (ct_bn_p.act in src/nn/exec.c):
+ * that ReLU is the only reader of the batchnorm's output, neither output is the graph's, and
+ * the plan put the ReLU's output exactly on the batchnorm's input or apart from it (the fused
+ * kernels read the input and write the output element by element). The batchnorm's output is
+ * then never written, and the ReLU's forward and backward are no-ops: one pass over the
+ * activation less each way. readers: per value, how many node inputs read it. */
+static void plan_fusion(const ct_graph *g, int n, const int *readers, ct_plan *out)
+{
+    const char *env = getenv("CLTRAIN_FUSE");
+    if (env && !strcmp(env, "0")) return;
+    for (int j = 0; j + 1 < g->n_nodes; j++) {
+        const ct_node *b = &g->nodes[j], *a = &g->nodes[j + 1];
+        if (b->kind != CT_NODE_BN || a->kind != CT_NODE_ACT || a->act != CT_ACT_RELU ||
+            a->in[0] != b->out || readers[b->out] != 1 || b->out == g->output ||
+            a->out == g->output)
+            continue;
+        size_t xo = out->off[b->in[0]], yo = out->off[a->out];
+        size_t len = ct_graph_value_numel(g, a->out, n);
+        if (xo != SIZE_MAX && yo != SIZE_MAX && (xo == yo || xo + len <= yo || yo + len <= xo))
+            out->fuse[j] = 1;
+    }
+}
+
 void ct_plan_free(ct_plan *p)
 {
     free(p->off);
     free(p->goff);
     free(p->accum);
+    free(p->fuse);
     memset(p, 0, sizeof *p);
 }
 
@@ -111,10 +135,12 @@ ct_status ct_graph_plan(const ct_graph *g, int n, int mode, size_t chunk_elems, 
     out->off = malloc(sizeof(size_t) * (size_t)V);
     out->goff = malloc(sizeof(size_t) * (size_t)V);
     out->accum = calloc((size_t)F * 2 + 1, 1);
+    out->fuse = calloc((size_t)F + 1, 1);
     unsigned char *touched = calloc((size_t)V, 1);
+    int *readers = calloc((size_t)V + 1, sizeof(int));
     ct_status st = CT_OK;
     if (!start || !end || !gstart || !gend || !iv || !order || !out->off || !out->goff ||
-        !out->accum || !touched) {
+        !out->accum || !out->fuse || !touched || !readers) {
         st = ct_error(CT_ERR_HOST_OOM, "src/nn/plan.c: out of host memory planning %d values", V);
         goto done;
     }
@@ -133,6 +159,7 @@ ct_status ct_graph_plan(const ct_graph *g, int n, int mode, size_t chunk_elems, 
         for (int s = 0; s < 2; s++) {
             int v = nd->in[s];
             if (v < 0) continue;
+            readers[v]++;
             if (end[v] < j) end[v] = j;
             if (train && (v != g->input || input_grad)) {
                 /* gradient of v: from the first backward writing it (last consumer) */
@@ -192,10 +219,12 @@ ct_status ct_graph_plan(const ct_graph *g, int n, int mode, size_t chunk_elems, 
                       out->elems * 4, CT_ARENA_CHUNKS, cap * 4);
         goto done;
     }
+    plan_fusion(g, n, readers, out);
     out->batch = n;
     out->train = train;
 done:
     free(start), free(end), free(gstart), free(gend), free(iv), free(order), free(touched);
+    free(readers);
     if (st != CT_OK) ct_plan_free(out);
     return st;
 }

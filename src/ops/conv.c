@@ -502,13 +502,7 @@ static ct_status conv_implicit(ct_ctx *ctx, ct_ptr out, int accum, ct_ptr in, co
                                 CT_KA(s.ap.off), CT_KA(a_ps),  CT_KA(a_gs),     CT_KA(s.col.mem),
                                 CT_KA(po),       CT_KA(out.mem), CT_KA(oo),     CT_KA(bm),
                                 CT_KA(bo),       CT_KA(has_bias)};
-        /* gemm_implicit has no nb argument: drop it */
-        ct_karg pair_args[21];
-        for (int i = 0, j = 0; i < 22; i++)
-            if (i != 9) pair_args[j++] = args[i];
-        if (st == CT_OK)
-            st = s1 && r == 1 ? ct_launch(ctx, kern, 3, global, local, pair_args, 21)
-                              : ct_launch(ctx, kern, 3, global, local, args, 22);
+        if (st == CT_OK) st = ct_launch(ctx, kern, 3, global, local, args, 22);
     }
     return st;
 }
