@@ -101,6 +101,10 @@ size_t ct_kernel_max_wg(ct_ctx *ctx, cl_kernel k);
 
 /* A 1-D local size for elementwise kernels: min(256, device limit), a power of two. */
 size_t ct_ctx_wg1d(const ct_ctx *ctx);
+/* Which of a kernel's two work-item layouts to use: 1 (the CPU one: contiguous runs, a row per
+ * item) on CPU devices, 0 (coalesced, an element per item) elsewhere, unless the environment
+ * variable `env` is set (0 or 1; the tests run both). */
+int ct_ctx_cpu_layout(const ct_ctx *ctx, const char *env);
 
 /* ---- buffers --------------------------------------------------------------------------------- */
 

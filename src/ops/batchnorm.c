@@ -33,12 +33,7 @@ static int all_present(const ct_ptr *v, int n)
 /* How work items cover a channel: contiguous runs read 8 wide on CPU devices (caches, SIMD; 20x
  * faster on PoCL than interleaving), interleaved elsewhere (coalesced). CLTRAIN_BN_CONTIG=0/1
  * overrides (the tests run both). */
-static int contiguous(ct_ctx *ctx)
-{
-    const char *env = getenv("CLTRAIN_BN_CONTIG");
-    if (env && *env) return atoi(env) != 0;
-    return (ct_ctx_info(ctx)->type & CL_DEVICE_TYPE_CPU) != 0;
-}
+static int contiguous(ct_ctx *ctx) { return ct_ctx_cpu_layout(ctx, "CLTRAIN_BN_CONTIG"); }
 
 /* Launch kernel `name` with one work-group per channel and a local float2 array of the local size
  * appended as the last argument. The local size is the largest power of two the kernel allows, at

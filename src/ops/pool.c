@@ -1,9 +1,8 @@
 /* Host half of kernels/pool.cl: maxpool2d, avgpool2d (PyTorch output sizes, ceil_mode,
  * count_include_pad) and global average pool. Enqueue only; backward gathers, never scatters. */
-#include "cltrain/ops.h"
-
 #include <stdio.h>
-#include <stdlib.h>
+
+#include "cltrain/ops.h"
 
 /* PyTorch's pooling_output_shape: floor or ceil of (size + 2 pad - k) / stride, plus one; with
  * ceil_mode the last window must start inside the input or the left padding. */
@@ -37,12 +36,7 @@ static ct_status check(const ct_pool_p *p, const char *fn)
  * backward 26.7 -> 16.3 ms of CPU, 2x2 avgpool backward 26.2 -> 14.4, forward 7.3 -> 4.6);
  * per element elsewhere (coalesced). CLTRAIN_POOL_ROWS=0/1 overrides (the tests run
  * both). */
-static int by_rows(ct_ctx *ctx)
-{
-    const char *env = getenv("CLTRAIN_POOL_ROWS");
-    if (env && *env) return atoi(env) != 0;
-    return (ct_ctx_info(ctx)->type & CL_DEVICE_TYPE_CPU) != 0;
-}
+static int by_rows(ct_ctx *ctx) { return ct_ctx_cpu_layout(ctx, "CLTRAIN_POOL_ROWS"); }
 
 /* Launch `name` over n items with the common pool tail (h, w, oh, ow, k, s, pad, n) appended
  * to the nhead leading arguments. */

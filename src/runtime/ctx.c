@@ -367,6 +367,13 @@ size_t ct_kernel_max_wg(ct_ctx *ctx, cl_kernel k)
     return wg < ctx->info.max_wg ? wg : ctx->info.max_wg;
 }
 
+int ct_ctx_cpu_layout(const ct_ctx *ctx, const char *env)
+{
+    const char *v = env ? getenv(env) : NULL;
+    if (v && *v) return atoi(v) != 0;
+    return (ctx->info.type & CL_DEVICE_TYPE_CPU) != 0;
+}
+
 size_t ct_ctx_wg1d(const ct_ctx *ctx)
 {
     size_t wg = 256;
