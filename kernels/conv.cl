@@ -659,34 +659,20 @@ inline void wgrad3x3_rows(int cog, int cg, int hp, int wp, int oh, int ow, int w
     }
 }
 
-kernel void wgrad3x3_implicit(int cog, int cg, int hp, int wp, int oh, int ow, int wpd, int c_in,
-                              int nb, global const float *in, ulong in_off,
-                              global const float *dout, ulong dout_off, global float *dw,
-                              ulong dw_off)
-{
-    wgrad3x3_rows(cog, cg, hp, wp, oh, ow, wpd, c_in, nb, in, in_off, dout, dout_off, dw, dw_off,
-                  1, 1);
-}
-
-// The same for stride 2 (16-column dout tiles; in padded to hp >= 2*OH + 1 rows and
-// wp >= 2*wpd + 2 columns): the input vector of tap (ky, kx) is the even lanes of two loads.
-kernel void wgrad3x3_implicit_s2(int cog, int cg, int hp, int wp, int oh, int ow, int wpd,
-                                 int c_in, int nb, global const float *in, ulong in_off,
-                                 global const float *dout, ulong dout_off, global float *dw,
-                                 ulong dw_off)
-{
-    wgrad3x3_rows(cog, cg, hp, wp, oh, ow, wpd, c_in, nb, in, in_off, dout, dout_off, dw, dw_off,
-                  1, 2);
-}
-
-kernel void wgrad3x3_implicit_r2(int cog, int cg, int hp, int wp, int oh, int ow, int wpd,
-                                 int c_in, int nb, global const float *in, ulong in_off,
-                                 global const float *dout, ulong dout_off, global float *dw,
-                                 ulong dw_off)
-{
-    wgrad3x3_rows(cog, cg, hp, wp, oh, ow, wpd, c_in, nb, in, in_off, dout, dout_off, dw, dw_off,
-                  2, 1);
-}
+// The kernels: r and s literal constants (the stride-2 one reads 16-column dout tiles from in
+// padded to hp >= 2*OH + 1 rows and wp >= 2*wpd + 2 columns, the input vector of tap (ky, kx)
+// the even lanes of two loads).
+#define WGRAD3X3_KERNEL(name, r, s)                                                                \
+    kernel void name(int cog, int cg, int hp, int wp, int oh, int ow, int wpd, int c_in, int nb,  \
+                     global const float *in, ulong in_off, global const float *dout,               \
+                     ulong dout_off, global float *dw, ulong dw_off)                               \
+    {                                                                                              \
+        wgrad3x3_rows(cog, cg, hp, wp, oh, ow, wpd, c_in, nb, in, in_off, dout, dout_off, dw,      \
+                      dw_off, r, s);                                                               \
+    }
+WGRAD3X3_KERNEL(wgrad3x3_implicit, 1, 1)
+WGRAD3X3_KERNEL(wgrad3x3_implicit_r2, 2, 1)
+WGRAD3X3_KERNEL(wgrad3x3_implicit_s2, 1, 2)
 
 // Weight gradient of a 1x1 stride-1 unpadded conv: dw_g (Cog, Cg) += sum over images and
 // positions of dout (Cog rows) x in (Cg rows), both contiguous along the positions (P = H*W, a
